@@ -1,5 +1,180 @@
-"""Placeholder replaced by the real command line below."""
+"""The ``hvlab`` command line: parse arguments, call :mod:`hvlab.api`, render with :mod:`hvlab.report`.
+
+Exit codes: 0 success; 1 findings at or above ``--fail-on``; 2 bad input (the
+message says file:line:col, the field and the fix); 3 an internal error (a bug
+in hvlab: please report it with the lab file).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from enum import Enum
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from hvlab import __version__, api
+from hvlab.errors import UserError
+from hvlab.report.jsonout import to_json
+from hvlab.report.text import render_problems, render_summary
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="hvlab",
+    help="A virtual lab for Hyper-V failover clusters and the networks under them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Format(str, Enum):
+    """Output formats every command offers."""
+
+    text = "text"
+    json = "json"
+
+
+FormatOption = Annotated[
+    Format, typer.Option("--format", "-f", help="Output format: text or json.")
+]
+LabArgument = Annotated[
+    Path, typer.Argument(help="The lab file (YAML).", show_default=False, dir_okay=False)
+]
+
+
+def user_errors(func: F) -> F:
+    """Turn :class:`UserError` into exit code 2 and anything else into exit code 3."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except UserError as exc:
+            render_problems(err, exc.problems)
+            raise typer.Exit(2) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception:
+            err.print("hvlab: internal error (a bug in hvlab; please report it with the lab file):")
+            err.print(traceback.format_exc(), markup=False)
+            raise typer.Exit(3) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"hvlab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """A virtual lab for Hyper-V failover clusters and the networks under them."""
+
+
+@app.command()
+@user_errors
+def validate(lab: LabArgument, format: FormatOption = Format.text) -> None:
+    """Check that a lab file loads and is consistent (exit 0), or list every problem (exit 2)."""
+    try:
+        model = api.load(lab)
+    except UserError as exc:
+        if format is Format.json:
+            out.print(
+                to_json(
+                    {
+                        "valid": False,
+                        "problems": [
+                            {
+                                "file": p.file,
+                                "line": p.line,
+                                "col": p.col,
+                                "path": p.path,
+                                "message": p.message,
+                            }
+                            for p in exc.problems
+                        ],
+                    }
+                ),
+                end="",
+                markup=False,
+            )
+            raise typer.Exit(2) from None
+        raise
+    if format is Format.json:
+        out.print(to_json({"valid": True, "lab": model.name, "problems": []}), end="", markup=False)
+    else:
+        counts = api.summary(model)["counts"]
+        out.print(
+            f"{lab}: valid ({counts['switches']} switches, {counts['hosts']} hosts, "
+            f"{counts['vms']} VMs)",
+            markup=False,
+        )
+
+
+@app.command()
+@user_errors
+def show(lab: LabArgument, format: FormatOption = Format.text) -> None:
+    """Summarise a lab: counts, switches, hosts, teams, clusters, VMs, scenarios."""
+    summary = api.summary(api.load(lab))
+    if format is Format.json:
+        out.print(to_json(summary), end="", markup=False)
+    else:
+        render_summary(out, summary)
+
+
+@app.command()
+@user_errors
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the schema to this file.")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the lab file (for VS Code's YAML extension and CI)."""
+    from hvlab.report.files import write_atomic
+
+    text = to_json(api.schema())
+    if output is None:
+        out.print(text, end="", markup=False, soft_wrap=True)
+    else:
+        write_atomic(output, text)
+        err.print(f"wrote {output}")
+
+
+@app.command()
+@user_errors
+def demo(format: FormatOption = Format.text) -> None:
+    """Run hvlab's main job on the bundled 10 Gbps cluster example."""
+    path = api.examples_dir() / "ten-gig-cluster.yaml"
+    summary = api.summary(api.load(path))
+    if format is Format.json:
+        out.print(to_json(summary), end="", markup=False)
+        return
+    out.print(f"[bold]hvlab demo[/]: {path}")
+    render_summary(out, summary)
 
 
 def main() -> None:
-    """Run the hvlab command line."""
+    """Run the hvlab command line (the ``hvlab`` console script)."""
+    app(prog_name="hvlab")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

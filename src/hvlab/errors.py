@@ -7,7 +7,7 @@ exits with code 2. Anything else escaping to the CLI is a bug in hvlab.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 __all__ = ["HvlabError", "LabError", "Problem", "UserError"]
 
@@ -29,6 +29,13 @@ class Problem:
     line: int | None = None
     col: int | None = None
     path: str = ""
+
+    @classmethod
+    def at(cls, message: str, where: tuple[str, int, int] | None, path: str = "") -> Problem:
+        """Return a problem located at ``where`` = (file, line, column), or unlocated if None."""
+        if where is None:
+            return cls(message, path=path)
+        return cls(message, where[0], where[1], where[2], path)
 
     def __str__(self) -> str:
         where = ""
@@ -57,10 +64,3 @@ class UserError(HvlabError):
 
 class LabError(UserError):
     """A lab file that cannot be loaded or is inconsistent."""
-
-
-@dataclass
-class _Collector:
-    """Accumulates problems so that a user sees all of them at once, not one per run."""
-
-    problems: list[Problem] = field(default_factory=list)

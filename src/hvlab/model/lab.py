@@ -1,0 +1,103 @@
+"""The Lab: the root of the model, one site (or several) described by one lab file."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, PrivateAttr
+
+from hvlab.model.base import Duration, LabModel, Speed, keyed
+from hvlab.model.cluster import Cluster
+from hvlab.model.host import Host, OsVersion
+from hvlab.model.network import Link, SpanningTree, Switch
+from hvlab.model.scenario import Scenario, scenario_short
+from hvlab.model.services import LoadBalancer, Management, WebSite
+from hvlab.model.vm import VirtualMachine
+
+__all__ = ["Defaults", "Lab", "Site", "SourceMap", "WanLink"]
+
+
+class Defaults(LabModel):
+    """Lab-wide defaults that objects inherit unless they set their own."""
+
+    spanning_tree: SpanningTree = SpanningTree(protocol="rstp", path_cost="long")
+    os: OsVersion | None = None
+    mtu: Annotated[int, Field(ge=576, le=16384)] = 1500
+
+
+class Site(LabModel):
+    """A site (building, data centre or hosting provider)."""
+
+    name: str
+    description: str = ""
+    kind: Literal["datacenter", "hosting", "cloud"] = "datacenter"
+
+
+class WanLink(LabModel):
+    """A WAN connection between two sites."""
+
+    name: str
+    sites: tuple[str, str]
+    bandwidth: Speed
+    latency: Duration = 10
+    provider: str = ""
+
+
+def _vlan_names(value: object) -> object:
+    # {10: Management} short form, or {10: {name: Management}}.
+    if isinstance(value, dict):
+        return {k: (v.get("name", "") if isinstance(v, dict) else v) for k, v in value.items()}
+    if isinstance(value, list):
+        return {v: "" for v in value}
+    return value
+
+
+class SourceMap:
+    """Where each part of the lab came from: dotted path tuple → (file, line, column).
+
+    Lines and columns are 1-based. :meth:`locate` falls back to the nearest enclosing
+    object when a path has no entry of its own (a defaulted field).
+    """
+
+    def __init__(self, positions: dict[tuple[str | int, ...], tuple[str, int, int]]) -> None:
+        self.positions = positions
+
+    def locate(self, path: tuple[str | int, ...]) -> tuple[str, int, int] | None:
+        """Return (file, line, column) of ``path`` or its nearest located ancestor."""
+        for end in range(len(path), -1, -1):
+            found = self.positions.get(tuple(path[:end]))
+            if found is not None:
+                return found
+        return None
+
+
+class Lab(LabModel):
+    """A whole lab: network, hosts, clusters, VMs, services, scenarios.
+
+    ``timers`` overrides any default of :mod:`hvlab.defaults` by its key
+    (``timers: {lbfo.failover: 500ms}``).
+    """
+
+    name: str
+    description: str = ""
+    defaults: Defaults = Defaults()
+    vlans: Annotated[dict[int, str], BeforeValidator(_vlan_names)] = {}
+    sites: Annotated[dict[str, Site], keyed()] = {}
+    wan_links: Annotated[dict[str, WanLink], keyed()] = {}
+    switches: Annotated[dict[str, Switch], keyed()] = {}
+    links: tuple[Link, ...] = ()
+    hosts: Annotated[dict[str, Host], keyed()] = {}
+    clusters: Annotated[dict[str, Cluster], keyed()] = {}
+    vms: Annotated[dict[str, VirtualMachine], keyed()] = {}
+    load_balancers: Annotated[dict[str, LoadBalancer], keyed()] = {}
+    web_sites: Annotated[dict[str, WebSite], keyed()] = {}
+    management: Management | None = None
+    scenarios: Annotated[dict[str, Scenario], keyed(scenario_short)] = {}
+    timers: dict[str, Duration | int | float | str] = {}
+
+    _source: SourceMap = PrivateAttr(default_factory=lambda: SourceMap({}))
+
+    @property
+    def source(self) -> SourceMap:
+        """Return where each object of this lab was written (empty for labs built in code)."""
+        return self._source
