@@ -8,12 +8,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from hvlab.model.lab import Lab
 from hvlab.model.load import load_lab
+from hvlab.model.schema import lab_schema
 from hvlab.model.units import format_bytes, format_speed
 
 __all__ = ["examples_dir", "load", "schema", "summary"]
@@ -26,11 +26,7 @@ def load(path: str | Path) -> Lab:
 
 def schema() -> dict[str, Any]:
     """Return the JSON Schema (draft 2020-12) of the lab file, for editors and CI."""
-    doc = Lab.model_json_schema(mode="validation")
-    doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    doc["$id"] = "https://hvlab.dev/schema/lab.json"
-    doc["title"] = "hvlab lab file"
-    return json.loads(json.dumps(doc))  # type: ignore[no-any-return]
+    return lab_schema()
 
 
 def examples_dir() -> Path:
@@ -79,9 +75,7 @@ def summary(lab: Lab) -> dict[str, Any]:
                 "spanning_tree": sw.spanning_tree.protocol or lab.defaults.spanning_tree.protocol,
                 "priority": sw.spanning_tree.priority,
                 "ports": len(sw.ports),
-                "lags": {
-                    lag.name: list(lag.members) for lag in sw.lags.values()
-                },
+                "lags": {lag.name: list(lag.members) for lag in sw.lags.values()},
                 "stack": sw.stack,
             }
             for sw in lab.switches.values()

@@ -1,4 +1,6 @@
-"""The ``hvlab`` command line: parse arguments, call :mod:`hvlab.api`, render with :mod:`hvlab.report`.
+"""The ``hvlab`` command line: parse arguments, call :mod:`hvlab.api`, render the answer.
+
+Rendering lives in :mod:`hvlab.report`; this module stays thin.
 
 Exit codes: 0 success; 1 findings at or above ``--fail-on``; 2 bad input (the
 message says file:line:col, the field and the fix); 3 an internal error (a bug
@@ -7,10 +9,9 @@ in hvlab: please report it with the lab file).
 
 from __future__ import annotations
 
-import sys
 import traceback
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -38,7 +39,7 @@ err = Console(stderr=True, highlight=False)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Output formats every command offers."""
 
     text = "text"
@@ -177,4 +178,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

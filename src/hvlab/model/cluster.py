@@ -79,9 +79,10 @@ class ClusterNetwork(LabModel):
     name: str
     vlan: VlanId | None = None
     subnet: str | None = None
-    role: Annotated[Literal["None", "Cluster", "ClusterAndClient"], BeforeValidator(_role)] = (
-        "Cluster"
-    )
+    # "ClusterOnly" is accepted (and listed for editors) but stored as "Cluster".
+    role: Annotated[
+        Literal["None", "Cluster", "ClusterOnly", "ClusterAndClient"], BeforeValidator(_role)
+    ] = "Cluster"
     metric: Annotated[int, Field(ge=0)] | None = None
     uses: tuple[
         Literal["Heartbeat", "CSV", "LiveMigration", "Management", "VM", "iSCSI", "Replica"], ...

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
 from hvlab.model.base import (
     Duration,
@@ -140,7 +140,10 @@ class Lag(LabModel):
     """
 
     name: str
-    members: tuple[str, ...]
+    members: Annotated[
+        tuple[str, ...],
+        WithJsonSchema({"type": "array", "items": {"type": ["string", "integer"]}, "minItems": 1}),
+    ]
     lacp: LacpMode = "active"
     lacp_rate: Literal["fast", "slow"] = "slow"
     mode: PortMode | None = None

@@ -114,6 +114,15 @@ class _Checker:
                     path = (*base, "teams", team.name, "members", i)
                     # A member naming another team is kept: "team of teams" is a rule (HV1xx).
                     teamable = host.nics.keys() | (host.teams.keys() - {team.name})
+                    other, sep, nic = member.partition(":")
+                    if sep and other in self.lab.hosts and other != host.name:
+                        self.report(
+                            path,
+                            f"no NIC named {member!r} on host {host.name}: {nic} is a NIC of "
+                            f"host {other}, and a team's members must all be NICs of its own "
+                            f"host (NICs: {', '.join(sorted(host.nics))})",
+                        )
+                        continue
                     if not self.exists(path, member, teamable, f"NIC on host {host.name}", "NICs"):
                         continue
                     if member in owner:

@@ -1,0 +1,36 @@
+"""Regenerate the documentation pages that are generated from code (``make docs``).
+
+Each page has a test that fails when the committed file differs from what the
+code generates, so docs cannot drift.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from hvlab.model.reference import render_lab_reference
+from hvlab.report.files import write_atomic
+
+__all__ = ["GENERATED", "main"]
+
+GENERATED: dict[str, Callable[[], str]] = {
+    "lab-file.md": render_lab_reference,
+}
+"""docs/ file name → function returning its text."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write every generated page into the docs folder (default ``docs``); return 0."""
+    args = sys.argv[1:] if argv is None else argv
+    folder = Path(args[0] if args else "docs")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, render in GENERATED.items():
+        write_atomic(folder / name, render())
+        print(f"wrote {folder / name}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
