@@ -9,20 +9,17 @@ in hvlab: please report it with the lab file).
 
 from __future__ import annotations
 
-import traceback
-from collections.abc import Callable
-from enum import StrEnum
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from types import ModuleType
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from hvlab import __version__, api
+from hvlab.commands.common import Format, FormatOption, LabArgument, err, out, user_errors
 from hvlab.errors import UserError
 from hvlab.report.jsonout import to_json
-from hvlab.report.text import render_problems, render_summary
+from hvlab.report.text import render_summary
 
 __all__ = ["app", "main"]
 
@@ -33,45 +30,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class Format(StrEnum):
-    """Output formats every command offers."""
-
-    text = "text"
-    json = "json"
-
-
-FormatOption = Annotated[
-    Format, typer.Option("--format", "-f", help="Output format: text or json.")
-]
-LabArgument = Annotated[
-    Path, typer.Argument(help="The lab file (YAML).", show_default=False, dir_okay=False)
-]
-
-
-def user_errors(func: F) -> F:
-    """Turn :class:`UserError` into exit code 2 and anything else into exit code 3."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except UserError as exc:
-            render_problems(err, exc.problems)
-            raise typer.Exit(2) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
-            raise
-        except Exception:
-            err.print("hvlab: internal error (a bug in hvlab; please report it with the lab file):")
-            err.print(traceback.format_exc(), markup=False)
-            raise typer.Exit(3) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _version(value: bool) -> None:
@@ -170,6 +128,11 @@ def demo(format: FormatOption = Format.text) -> None:
         return
     out.print(f"[bold]hvlab demo[/]: {path}")
     render_summary(out, summary)
+
+
+_COMMANDS: tuple[ModuleType, ...] = ()
+for _module in _COMMANDS:
+    _module.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""The subcommands of ``hvlab``, one module per topic, each with ``register(app)``."""
