@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from hvlab.defaults import render_markdown as render_defaults
 from hvlab.model.reference import render_lab_reference
 from hvlab.report.files import write_atomic
 
@@ -17,6 +18,7 @@ __all__ = ["GENERATED", "main"]
 
 GENERATED: dict[str, Callable[[], str]] = {
     "lab-file.md": render_lab_reference,
+    "defaults.md": render_defaults,
 }
 """docs/ file name → function returning its text."""
 
