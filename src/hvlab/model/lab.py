@@ -93,7 +93,7 @@ class Lab(LabModel):
     web_sites: Annotated[dict[str, WebSite], keyed()] = {}
     management: Management | None = None
     scenarios: Annotated[dict[str, Scenario], keyed(scenario_short)] = {}
-    timers: dict[str, Duration | int | float | str] = {}
+    timers: dict[str, bool | int | float | str] = {}
 
     _source: SourceMap = PrivateAttr(default_factory=lambda: SourceMap({}))
 

@@ -346,6 +346,19 @@ class _Checker:
                         except ValueError as exc:
                             self.report(path, str(exc))
 
+    def timers(self) -> None:
+        from hvlab.defaults import DEFAULTS
+        from hvlab.settings import parse_override
+
+        for key, raw in self.lab.timers.items():
+            path = ("timers", key)
+            if not self.exists(path, key, DEFAULTS.keys(), "default", "keys in docs/defaults.md"):
+                continue
+            try:
+                parse_override(DEFAULTS[key], raw)
+            except ValueError as exc:
+                self.report(path, str(exc))
+
 
 def check_references(lab: Lab) -> list[Problem]:
     """Return every dangling or doubly-used reference in ``lab`` (empty when consistent)."""
@@ -357,4 +370,5 @@ def check_references(lab: Lab) -> list[Problem]:
     checker.vms(member_of)
     checker.services()
     checker.scenarios()
+    checker.timers()
     return checker.problems
