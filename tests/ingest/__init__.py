@@ -1,0 +1,1 @@
+"""Tests of :mod:`hvlab.ingest`: the importers of real Windows exports."""
