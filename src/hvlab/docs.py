@@ -13,6 +13,7 @@ from pathlib import Path
 from hvlab.defaults import render_markdown as render_defaults
 from hvlab.model.reference import render_lab_reference
 from hvlab.report.files import write_atomic
+from hvlab.rules.docs import rule_pages
 
 __all__ = ["GENERATED", "main"]
 
@@ -28,9 +29,15 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     folder = Path(args[0] if args else "docs")
     folder.mkdir(parents=True, exist_ok=True)
-    for name, render in GENERATED.items():
-        write_atomic(folder / name, render())
-        print(f"wrote {folder / name}")
+    pages = {name: render() for name, render in GENERATED.items()}
+    pages.update(rule_pages())
+    for name, text in pages.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(folder / name, text)
+    stale = {p for p in (folder / "rules").glob("HV*.md")} - {folder / n for n in pages}
+    for path in stale:
+        path.unlink()
+    print(f"wrote {len(pages)} pages under {folder}" + (f", removed {len(stale)}" if stale else ""))
     return 0
 
 
