@@ -124,10 +124,12 @@ class Share(LabModel):
 class FileServer(LabModel):
     """A clustered file-server role: ``ScaleOut`` (SOFS, active-active on CSVs) or ``General``.
 
-    ``name`` is the client access point; ``owner`` the node owning a General role.
+    ``name`` is the role; clients reach it by ``client_access_point`` (the role name
+    when unset); ``owner`` is the node owning a General role.
     """
 
     name: str
+    client_access_point: str | None = None
     type: Literal["ScaleOut", "General"] = "ScaleOut"
     owner: str | None = None
     shares: Annotated[dict[str, Share], keyed()] = {}

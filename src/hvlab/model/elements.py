@@ -18,6 +18,9 @@ fileserver ``fileserver:CLUSTER:NAME`` ``fileserver:clu1:ScalingOut``
 rack      ``rack:NAME``               ``rack:R1``
 site      ``site:NAME``               ``site:DR``
 wan       ``wan:NAME``                ``wan:HQ-DR``
+lb        ``lb:NAME``                 ``lb:KEMP1``
+vs        ``vs:LB:NAME``              ``vs:KEMP1:surveyor-web``
+website   ``website:NAME``            ``website:ntrip``
 ========  ==========================  =====================================
 
 A link may also be named by its ``name:`` or by its endpoints in either order.
@@ -46,6 +49,9 @@ KINDS = (
     "rack",
     "site",
     "wan",
+    "lb",
+    "vs",
+    "website",
 )
 
 
@@ -122,6 +128,17 @@ def resolve_element(lab: Lab, text: str) -> Element:
         return Element(kind, (_choose(rest, lab.sites, "site"),))
     if kind == "wan":
         return Element(kind, (_choose(rest, lab.wan_links, "WAN link"),))
+    if kind == "lb":
+        return Element(kind, (_choose(rest, lab.load_balancers, "load balancer"),))
+    if kind == "website":
+        return Element(kind, (_choose(rest, lab.web_sites, "web site"),))
+    if kind == "vs":
+        lb_name, name = _split(rest, 2, "vs:LB:NAME")
+        lb = lab.load_balancers[_choose(lb_name, lab.load_balancers, "load balancer")]
+        return Element(
+            kind,
+            (lb.name, _choose(name, list(lb.virtual_services), f"virtual service on {lb.name}")),
+        )
     if kind in ("port", "lag"):
         switch, name = _split(rest, 2, f"{kind}:SWITCH:NAME")
         sw = lab.switches[_choose(switch, lab.switches, "switch")]

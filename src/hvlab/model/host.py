@@ -113,10 +113,6 @@ class VSwitch(LabModel):
     allow_management_os: bool = False
     sriov: bool = False
     bandwidth_mode: Literal["Default", "Weight", "Absolute", "None"] = "Default"
-    dhcp_guard: bool = False
-    router_guard: bool = False
-    mac_spoofing: bool = False
-    port_acls: bool = False
 
     @property
     def embedded_teaming(self) -> bool:

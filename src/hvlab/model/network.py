@@ -153,6 +153,7 @@ class Lag(LabModel):
     mtu: Annotated[int, Field(ge=576, le=16384)] | None = None
     priority: Annotated[int, Field(ge=0, le=255)] | None = None
     cost: Annotated[int, Field(ge=1, le=200_000_000)] | None = None
+    instance_costs: dict[int, Annotated[int, Field(ge=1, le=200_000_000)]] = {}
     number: Annotated[int, Field(ge=1, le=4095)] | None = None
     min_links: Annotated[int, Field(ge=1)] = 1
     edge: bool = False

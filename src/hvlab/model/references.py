@@ -209,7 +209,8 @@ class _Checker:
         out: dict[str, set[str]] = {}
         for cl in self.lab.clusters.values():
             for fs in cl.file_servers.values():
-                out.setdefault(fs.name.lower(), set()).update(s.lower() for s in fs.shares)
+                for server in {fs.name, fs.client_access_point or fs.name}:
+                    out.setdefault(server.lower(), set()).update(s.lower() for s in fs.shares)
         return out
 
     # -- VMs -------------------------------------------------------------------------------
@@ -337,7 +338,9 @@ class _Checker:
                     self.report(path, str(exc))
                 if len(parts) == 2:
                     dest = parts[1]
-                    if ":" not in dest:
+                    if dest.startswith("\\\\"):
+                        self.unc(path, dest)
+                    elif ":" not in dest:
                         choices = set(self.lab.hosts) | set(self.lab.sites) | set(self.lab.clusters)
                         self.exists(path, dest, choices, "host, cluster or site")
                     else:
@@ -345,6 +348,15 @@ class _Checker:
                             resolve_element(self.lab, dest)
                         except ValueError as exc:
                             self.report(path, str(exc))
+
+    def unc(self, path: tuple[str | int, ...], target: str) -> None:
+        """Check that ``\\\\server\\share`` names a share of a file server in the lab."""
+        shares = self.shares()
+        server, _, share = target[2:].partition("\\")
+        share = share.split("\\", 1)[0]
+        if not self.exists(path, server.lower(), shares, "file server"):
+            return
+        self.exists(path, share.lower(), shares[server.lower()], f"share on {server}", "shares")
 
     def timers(self) -> None:
         from hvlab.defaults import DEFAULTS

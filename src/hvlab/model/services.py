@@ -113,8 +113,9 @@ class HttpRedirect(LabModel):
     destination: str
     exact_destination: bool = False
     child_only: bool = False
+    # 301/302/307/308 are accepted (and listed for editors) and stored by IIS's names.
     status: Annotated[
-        Literal["Permanent", "Found", "Temporary", "PermRedirect"],
+        Literal["Permanent", "Found", "Temporary", "PermRedirect", 301, 302, 307, 308],
         BeforeValidator(lambda v: _STATUS.get(str(v), v)),
     ] = "Found"
 
@@ -133,6 +134,7 @@ class ManagedVm(LabModel):
     """A VM as the management server (VMM ``tbl_WLC_VMInstance``) records it."""
 
     name: str
+    computer_name: str | None = None
     host: str | None = None
     cluster: str | None = None
     resource_group_id: str | None = None

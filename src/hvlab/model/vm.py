@@ -61,6 +61,12 @@ class VmNic(LabModel):
     ip: str | None = None
     failover_ip: str | None = None
     mtu: Annotated[int, Field(ge=576, le=16384)] = 1500
+    # Port security of Set-VMNetworkAdapter / Add-VMNetworkAdapterAcl; any of them
+    # makes Hyper-V fall back from SR-IOV to the synthetic path.
+    dhcp_guard: bool = False
+    router_guard: bool = False
+    mac_spoofing: bool = False
+    port_acls: bool = False
 
 
 class GuestTeam(LabModel):
@@ -113,6 +119,7 @@ class VirtualMachine(LabModel):
     nics: tuple[VmNic, ...] = ()
     guest_teams: Annotated[dict[str, GuestTeam], keyed()] = {}
     integration_services: str | None = None
+    guest_os: str | None = None
     priority: Literal["High", "Medium", "Low", "NoAutoStart"] = "Medium"
     preferred_owners: tuple[str, ...] = ()
     possible_owners: tuple[str, ...] = ()
