@@ -33,11 +33,13 @@ class HealthCheck(LabModel):
 
     ``interval``, ``timeout`` and ``retries`` unset take the vendor's defaults
     (:mod:`hvlab.defaults`). ``accepted_codes`` unset means the vendor's default set.
+    ``http_version`` and ``method`` unset mean the vendor's default probe (KEMP:
+    ``HEAD / HTTP/1.0``; HAProxy: ``OPTIONS / HTTP/1.0``).
     """
 
     protocol: Literal["HTTP", "HTTPS", "TCP", "ICMP"] = "HTTP"
-    http_version: Literal["1.0", "1.1"] = "1.1"
-    method: Literal["HEAD", "GET", "POST"] = "HEAD"
+    http_version: Literal["1.0", "1.1"] | None = None
+    method: Literal["HEAD", "GET", "POST", "OPTIONS"] | None = None
     url: str = "/"
     host_header: str | None = None
     accepted_codes: tuple[Annotated[int, Field(ge=100, le=599)], ...] | None = None
