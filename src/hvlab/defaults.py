@@ -294,6 +294,13 @@ def _d(
     return Default(key, value, unit, applies_to, source, note, assumption)
 
 
+_SRC_QEMU = (
+    "No Hyper-V figure published (Microsoft: the final pause is 'milliseconds', below the TCP "
+    "time-out). Comparable published default: QEMU migration/options.c "
+    "DEFAULT_MIGRATE_SET_DOWNTIME = 300 ms"
+)
+
+
 _TABLE: Final[tuple[Default, ...]] = (
     # --- Failover cluster: heartbeats ---
     _d(
@@ -1059,6 +1066,115 @@ _TABLE: Final[tuple[Default, ...]] = (
         "HAProxy",
         _SRC_HAPROXY,
         "Consecutive successful checks before a server is considered operational.",
+    ),
+    # --- Cluster placement, live migration and replica (added with hvlab.cluster) ---
+    _d(
+        "cluster.MinimumPreemptorPriority",
+        1,
+        "count",
+        "WindowsServer2012 to WindowsServer2025",
+        f"Microsoft Learn, cluster common property 'MinimumPreemptorPriority', "
+        f"{_MSCS}clusters-minimumpreemptorpriority",
+        "Lowest group priority that can preempt other groups (default 1: Low, Medium and High "
+        "can; NoAutoStart cannot).",
+    ),
+    _d(
+        "cluster.MinimumNeverPreemptPriority",
+        3000,
+        "count",
+        "WindowsServer2012 to WindowsServer2025",
+        f"Microsoft Learn, cluster common property 'MinimumNeverPreemptPriority', "
+        f"{_MSCS}clusters-minimumneverpreemptpriority",
+        "Lowest group priority that cannot be preempted "
+        "(default 3000: High VMs are never preempted).",
+    ),
+    _d(
+        "cluster.vm_start_throttle",
+        32,
+        "count",
+        "WindowsServer2008R2 to WindowsServer2025",
+        "Microsoft Failover Clustering blog, 'Understanding Hyper-V Virtual Machine (VM) Failover "
+        "Policies' (E. Christensen, 2010, republished 2019), https://techcommunity.microsoft.com/"
+        "t5/failover-clustering/understanding-hyper-v-virtual-machine-vm-failover-policies/"
+        "ba-p/371664",
+        "VMs a node starts at once during failover ('boot storm' throttle); the rest queue.",
+    ),
+    _d(
+        "livemigration.precopy_stop",
+        300,
+        "ms",
+        "WindowsServer2008R2 to WindowsServer2025",
+        _SRC_QEMU,
+        "Pre-copy ends when the pages still dirty can be sent within this time; the VM is then "
+        "paused for the final copy. Hyper-V's threshold is unpublished; 300 ms is QEMU's "
+        "default tolerated downtime.",
+        assumption=True,
+    ),
+    _d(
+        "livemigration.compression_throughput",
+        1192,
+        "MiB/s",
+        "WindowsServer2012R2 to WindowsServer2025",
+        "ITPro Today, 'When to use SMB Live Migration' (2015); Virtual PC Guy, 'Faster Live "
+        "Migration with RDMA in Windows Server 2012 R2' (2013)",
+        "Guest memory per second a host's idle CPU compresses for live migration (shared by "
+        "concurrent migrations). Unpublished; about 10 Gbit/s (1192 MiB/s), reflecting "
+        "Microsoft's guidance that Compression suits networks up to about 10 Gbps and SMB "
+        "Direct beats it above.",
+        assumption=True,
+    ),
+    _d(
+        "livemigration.setup",
+        1000,
+        "ms",
+        "WindowsServer2008R2 to WindowsServer2025",
+        "Directions on Microsoft, 'Live Migration Switch Over' (the 'Migration Setup' step)",
+        "Migration setup: the source connects to the target, which creates the VM's container "
+        "and reserves its memory, before the first memory pass. Unpublished; 1 s.",
+        assumption=True,
+    ),
+    _d(
+        "cluster.MoveTypeThreshold",
+        2000,
+        "count",
+        "WindowsServer2012 to WindowsServer2025",
+        "A. Finn, 'You Pause A Clustered Hyper-V Host And Low Priority VMs are QUICK MIGRATED!' "
+        "(https://aidanfinn.com/); "
+        "workinghardinit, 'Understanding Virtual Machine Priority and Preemption Behavior' "
+        "(2013): Get-ClusterResourceType 'Virtual Machine' | Get-ClusterParameter "
+        "MoveTypeThreshold",
+        "Private property of the 'Virtual Machine' resource type: on drain, VMs with Priority "
+        "≥ this are live-migrated, lower ones quick-migrated (Low 1000 and NoAutoStart 0).",
+    ),
+    _d(
+        "hyperv.save_restore_throughput",
+        500,
+        "MiB/s",
+        "WindowsServer2008 to WindowsServer2025",
+        "None published (depends on the CSV's storage)",
+        "Rate at which a VM's memory is written to its saved-state file and read back during a "
+        "quick migration. Unpublished and storage-dependent; 500 MiB/s is a mid-range SAN LUN.",
+        assumption=True,
+    ),
+    _d(
+        "replica.change_rate",
+        1,
+        "MiB/s",
+        "WindowsServer2012 to WindowsServer2025",
+        "None published (workload-dependent)",
+        "Disk writes per second Replica must ship for a VM that states no replica.change_rate. "
+        "Unpublished; 1 MiB/s (about 3.5 GB/hour) is a moderately busy server.",
+        assumption=True,
+    ),
+    _d(
+        "replica.compression_ratio",
+        2.0,
+        "ratio",
+        "WindowsServer2012 to WindowsServer2025",
+        "None published; Replica compresses by default (replica.CompressionEnabled)",
+        "Bytes of changed data per byte on the wire when replica.CompressionEnabled is true. "
+        "Unpublished and data-dependent; 2:1 as for live migration.",
+        assumption=True,
     ),
 )
 
