@@ -1,15 +1,23 @@
-"""Benchmark the team/bond hash engines: flows per second, peak memory, speed-up over Python.
+"""Benchmark the team/bond hash engines and ``teaming.distribute()``.
 
-Hashes ``--flows`` synthetic flows (10 million by default) onto a 4-member team with every
-algorithm, times the vectorised engine (best of ``--repeat`` runs), measures the peak memory
-each run allocates (``tracemalloc``, which sees NumPy's buffers), times a straightforward
-pure-Python per-flow loop of the same algorithm on a ``--python-sample`` of the flows, and
-prints one JSON document on stdout.
+Part 1 (``results``): hashes ``--flows`` synthetic flows (10 million by default) onto a
+4-member team with every algorithm, times the vectorised engine (best of ``--repeat``
+runs), measures the peak memory each run allocates (``tracemalloc``, which sees NumPy's
+buffers), times a straightforward pure-Python per-flow loop of the same algorithm on a
+``--python-sample`` of the flows.
+
+Part 2 (``distribute``): draws ``--distribute-flows`` flows (10 million by default) with
+``teaming.generate_flows`` (heavy-tailed, timed, 16 VMs) and times the whole
+``teaming.distribute()`` -- member states, outbound placement, Dynamic/OVS rebalancing over
+the window, inbound placement, per-VM bandwidth -- on a 4-member LBFO team for every
+algorithm (best of ``--repeat``). Target: at least 5 M flows/s for TransportPorts.
+
+Prints one JSON document on stdout.
 
 Usage::
 
     python benchmarks/bench_teaming.py              # 10 M flows
-    python benchmarks/bench_teaming.py --flows 200000
+    python benchmarks/bench_teaming.py --flows 200000 --distribute-flows 200000
 """
 
 from __future__ import annotations
@@ -29,7 +37,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hvlab.teaming import ovs
+from hvlab.model.lab import Lab
+from hvlab.teaming import distribute, generate_flows, ovs
 from hvlab.teaming.hashing import (
     DEFAULT_RSS_KEY,
     FlowArrays,
@@ -43,6 +52,17 @@ MEMBERS = 4
 TARGET_FLOWS_PER_S = 5_000_000
 TARGET_SPEEDUP = 20.0
 TARGETED = ("linux layer3+4", "lbfo TransportPorts")
+#: Target of distribute(): flows per second for TransportPorts on a 4-member team.
+TARGET_DISTRIBUTE_FLOWS_PER_S = 5_000_000
+DISTRIBUTE_ALGORITHMS = (
+    "TransportPorts",
+    "IPAddresses",
+    "MacAddresses",
+    "HyperVPort",
+    "Dynamic",
+    "ovs:balance-tcp",
+    "ovs:balance-slb",
+)
 
 Engine = Callable[[FlowArrays], NDArray[Any]]
 PyLoop = Callable[[dict[str, list[int]]], list[int]]
@@ -325,6 +345,65 @@ def run(n_flows: int, sample: int, repeat: int, seed: int) -> dict[str, Any]:
     }
 
 
+def _team_lab() -> Lab:
+    """A Windows Server 2016 host with one 4 x 10 G switch-independent LBFO team."""
+    nics = {f"NIC{i + 1}": "10G" for i in range(MEMBERS)}
+    return Lab.model_validate(
+        {
+            "name": "bench-teaming",
+            "hosts": {
+                "h1": {
+                    "os": "WindowsServer2016",
+                    "nics": nics,
+                    "teams": {"T": {"members": list(nics), "algorithm": "TransportPorts"}},
+                }
+            },
+        }
+    )
+
+
+def run_distribute(n_flows: int, repeat: int, seed: int) -> dict[str, Any]:
+    """Time ``distribute()`` on ``n_flows`` generated flows for every algorithm."""
+    lab = _team_lab()
+    start = time.perf_counter()
+    batch = generate_flows(n_flows, seed)
+    generate_s = time.perf_counter() - start
+    rows: list[dict[str, Any]] = []
+    for algorithm in DISTRIBUTE_ALGORITHMS:
+        holder: dict[str, Any] = {}
+
+        def once(algorithm: str = algorithm, holder: dict[str, Any] = holder) -> None:
+            holder["d"] = distribute(lab, "h1", "T", batch, algorithm=algorithm)
+
+        seconds = _best_time(once, repeat)
+        d = holder["d"]
+        rows.append(
+            {
+                "algorithm": algorithm,
+                "seconds": round(seconds, 4),
+                "flows_per_s": round(n_flows / seconds),
+                "imbalance": round(d.imbalance, 4),
+                "interval_imbalance": round(d.interval_imbalance, 4),
+                "jain": round(d.jain, 5),
+                "rebalancing_steps": len(d.rebalancing),
+                "moved_flows": int(d.moved.sum()),
+            }
+        )
+    tp = next(r for r in rows if r["algorithm"] == "TransportPorts")
+    return {
+        "flows": n_flows,
+        "members": MEMBERS,
+        "generate_seconds": round(generate_s, 3),
+        "window_s": batch.window_s,
+        "results": rows,
+        "target": {
+            "algorithm": "TransportPorts",
+            "flows_per_s": TARGET_DISTRIBUTE_FLOWS_PER_S,
+            "met": tp["flows_per_s"] >= TARGET_DISTRIBUTE_FLOWS_PER_S,
+        },
+    }
+
+
 def _arrays(flows: FlowArrays) -> list[NDArray[Any]]:
     return [a for a in (getattr(flows, f.name) for f in fields(flows)) if a is not None]
 
@@ -335,10 +414,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python-sample", type=int, default=200_000, help="flows for the loop")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per engine (best)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic flows")
+    parser.add_argument(
+        "--distribute-flows", type=int, default=10_000_000, help="flows for distribute()"
+    )
     args = parser.parse_args(argv)
-    if args.flows < 1 or args.python_sample < 1 or args.repeat < 1:
-        parser.error("--flows, --python-sample and --repeat must be positive")
+    if args.flows < 1 or args.python_sample < 1 or args.repeat < 1 or args.distribute_flows < 1:
+        parser.error("--flows, --distribute-flows, --python-sample and --repeat must be positive")
     report = run(args.flows, args.python_sample, args.repeat, args.seed)
+    report["distribute"] = run_distribute(args.distribute_flows, args.repeat, args.seed)
+    report["max_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

@@ -306,10 +306,14 @@ def test_nic_keywords() -> None:
 
 
 def test_lbfo_defaults_are_marked_as_assumptions() -> None:
-    """New-NetLbfoTeam documents no LacpTimer default and Microsoft publishes no failover
-    time or flowlet gap: all three must be assumptions."""
-    for key in ("lbfo.LacpTimer", "lbfo.failover", "lbfo.dynamic.flowlet_gap"):
+    """Microsoft publishes no LBFO failover time or flowlet gap: both are assumptions.
+    The LACP timer is published ('NIC Teaming settings': LACP 'always operates in LACP's
+    Active mode with a short timer'), so it is not."""
+    for key in ("lbfo.failover", "lbfo.dynamic.flowlet_gap"):
         assert DEFAULTS[key].assumption, key
+    assert not DEFAULTS["lbfo.LacpTimer"].assumption
+    assert DEFAULTS["lbfo.LacpTimer"].value == "Fast"
+    assert "nic-teaming-settings" in DEFAULTS["lbfo.LacpTimer"].source
     assert duration_ms("lbfo.failover") == 500
 
 

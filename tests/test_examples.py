@@ -1,4 +1,7 @@
-"""Every bundled example lab loads, validates and summarises (DESIGN.md, "Examples that must exist")."""
+"""Every bundled example lab loads, validates and summarises.
+
+DESIGN.md, "Examples that must exist".
+"""
 
 from __future__ import annotations
 

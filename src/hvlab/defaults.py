@@ -781,17 +781,6 @@ _TABLE: Final[tuple[Default, ...]] = (
     ),
     # --- Windows NIC Teaming (LBFO) ---
     _d(
-        "lbfo.LacpTimer",
-        "Fast",
-        "enum",
-        _2012_ON,
-        _SRC_NETLBFO,
-        "New-NetLbfoTeam documents Slow and Fast but no default. Get-NetLbfoTeam output of "
-        "teams created without -LacpTimer, as published (e.g. a Windows Server 2022 LBFO "
-        "team), shows 'LacpTimer : Fast'. Check Get-NetLbfoTeam on the real host.",
-        assumption=True,
-    ),
-    _d(
         "lbfo.failover",
         500,
         "ms",
@@ -1175,6 +1164,211 @@ _TABLE: Final[tuple[Default, ...]] = (
         "Bytes of changed data per byte on the wire when replica.CompressionEnabled is true. "
         "Unpublished and data-dependent; 2:1 as for live migration.",
         assumption=True,
+    ),
+    # --- Random faults for `hvlab simulate --random-faults` (assumptions) ---
+    _d(
+        "sim.mtbf.link",
+        1000000,
+        "h",
+        "hvlab simulator",
+        "None published for a generic site; order of magnitude of vendor MTBF sheets",
+        "Mean time between failures of a cable or optic, used to weight which element a random "
+        "fault hits. Real values depend on the hardware; set your own under timers:.",
+        assumption=True,
+    ),
+    _d(
+        "sim.mttr.link",
+        4,
+        "h",
+        "hvlab simulator",
+        "None published: depends on spares and support contracts",
+        "Mean time to repair a cable or optic: a random fault is repaired after an exponentially "
+        "distributed time with this mean. Set your own under timers: to match your "
+        "support contract.",
+        assumption=True,
+    ),
+    _d(
+        "sim.mtbf.nic",
+        500000,
+        "h",
+        "hvlab simulator",
+        "None published for a generic site; order of magnitude of vendor MTBF sheets",
+        "Mean time between failures of a host network adapter, used to weight which element a "
+        "random "
+        "fault hits. Real values depend on the hardware; set your own under timers:.",
+        assumption=True,
+    ),
+    _d(
+        "sim.mttr.nic",
+        8,
+        "h",
+        "hvlab simulator",
+        "None published: depends on spares and support contracts",
+        "Mean time to repair a host network adapter: a random fault is repaired after an "
+        "exponentially "
+        "distributed time with this mean. Set your own under timers: to match your "
+        "support contract.",
+        assumption=True,
+    ),
+    _d(
+        "sim.mtbf.switch",
+        200000,
+        "h",
+        "hvlab simulator",
+        "None published for a generic site; order of magnitude of vendor MTBF sheets",
+        "Mean time between failures of a switch, used to weight which element a random "
+        "fault hits. Real values depend on the hardware; set your own under timers:.",
+        assumption=True,
+    ),
+    _d(
+        "sim.mttr.switch",
+        4,
+        "h",
+        "hvlab simulator",
+        "None published: depends on spares and support contracts",
+        "Mean time to repair a switch: a random fault is repaired after an exponentially "
+        "distributed time with this mean. Set your own under timers: to match your "
+        "support contract.",
+        assumption=True,
+    ),
+    _d(
+        "sim.mtbf.node",
+        100000,
+        "h",
+        "hvlab simulator",
+        "None published for a generic site; order of magnitude of vendor MTBF sheets",
+        "Mean time between failures of a Hyper-V host (hardware or OS), used to weight which "
+        "element a random "
+        "fault hits. Real values depend on the hardware; set your own under timers:.",
+        assumption=True,
+    ),
+    _d(
+        "sim.mttr.node",
+        8,
+        "h",
+        "hvlab simulator",
+        "None published: depends on spares and support contracts",
+        "Mean time to repair a Hyper-V host (hardware or OS): a random fault is repaired after "
+        "an exponentially "
+        "distributed time with this mean. Set your own under timers: to match your "
+        "support contract.",
+        assumption=True,
+    ),
+    _d(
+        "sim.mtbf.csv",
+        500000,
+        "h",
+        "hvlab simulator",
+        "None published for a generic site; order of magnitude of vendor MTBF sheets",
+        "Mean time between failures of a Cluster Shared Volume (its LUN or path), used to "
+        "weight which element a random "
+        "fault hits. Real values depend on the hardware; set your own under timers:.",
+        assumption=True,
+    ),
+    _d(
+        "sim.mttr.csv",
+        2,
+        "h",
+        "hvlab simulator",
+        "None published: depends on spares and support contracts",
+        "Mean time to repair a Cluster Shared Volume (its LUN or path): a random fault is "
+        "repaired after an exponentially "
+        "distributed time with this mean. Set your own under timers: to match your "
+        "support contract.",
+        assumption=True,
+    ),
+    # --- NIC teaming engine settings (hvlab.teaming) ---
+    _d(
+        "lbfo.dynamic.rebalance_interval",
+        1000,
+        "ms",
+        "WindowsServer2012 to WindowsServer2025",
+        "None published by Microsoft; Microsoft Learn, 'NIC Teaming settings' (Dynamic: "
+        "flowlets; 'might also periodically rebalance flows'), "
+        "https://learn.microsoft.com/windows-server/networking/technologies/nic-teaming/nic-teaming-settings",
+        "How often the Dynamic algorithm re-examines member loads and moves flows that reached "
+        "a flowlet boundary (idle gap >= lbfo.dynamic.flowlet_gap) from the most to the least "
+        "loaded members. Microsoft says only that Dynamic rebalances 'in real time'; 1 s is the "
+        "sampling period of Windows' own per-NIC counters, short enough to show rebalancing and "
+        "long enough to make a flowlet boundary within one period likely for all but line-rate "
+        "flows.",
+        assumption=True,
+    ),
+    _d(
+        "lbfo.dynamic.idle_gap",
+        100,
+        "us",
+        "WindowsServer2012 to WindowsServer2025",
+        "None published; order of a data-centre round-trip time (Alizadeh et al., 'CONGA', "
+        "SIGCOMM 2014)",
+        "Median mean idle gap between a flow's bursts used when a flow batch carries no "
+        "per-flow gap (flows.py draws each flow's own). A flow has a flowlet boundary in an "
+        "interval with probability 1 - exp(-interval * exp(-flowlet_gap/gap) / gap).",
+        assumption=True,
+    ),
+    _d(
+        "teaming.switch_hash",
+        "layer2+3",
+        "enum",
+        "switch side of Static and Lacp teams",
+        "Linux drivers/net/bonding/bond_main.c bond_xmit_hash() as a stand-in for the switch's "
+        "port-channel hash; Microsoft: 'the switch ... has complete independence to determine "
+        "how it does so' (NIC Teaming settings)",
+        "Hash the switch uses to spread inbound (switch-to-host) traffic over the members of a "
+        "Static or LACP team. Switch vendors use their own hashes; hvlab models the Linux "
+        "xmit_hash_policy of the same name, bit-exact, as the stated stand-in.",
+        assumption=True,
+    ),
+    _d(
+        "lacp.no_partner",
+        "suspend",
+        "enum",
+        "switch side of Lacp teams",
+        "IEEE 802.1AX-2014 6.4 (a port with no partner PDUs is Defaulted and cannot aggregate); "
+        "vendor 'lacp suspend-individual' (Cisco NX-OS default) vs 'individual'/'fallback' "
+        "behaviour",
+        "What a switch LACP port-channel does with a member port that receives no LACPDUs (host "
+        "in SwitchIndependent or Static mode): 'suspend' stops forwarding on it (the host sees "
+        "link up, traffic is lost); 'individual' forwards on it as a stand-alone port.",
+        assumption=True,
+    ),
+    _d(
+        "ovs.rebalance_interval",
+        10000,
+        "ms",
+        "Open vSwitch",
+        "Open vSwitch ovs-vswitchd.conf.db(5) "
+        "(https://www.openvswitch.org/support/dist-docs/), Port table, "
+        "other_config:bond-rebalance-interval "
+        "(default 10000 ms); ofproto/bond.c bond_rebalance()",
+        "Interval of Open vSwitch's bond_rebalance() for the OVS comparison modes "
+        "(ovs:balance-tcp, ovs:balance-slb).",
+        assumption=False,
+    ),
+    _d(
+        "set.default_algorithm",
+        "Dynamic",
+        "enum",
+        "WindowsServer2016 to WindowsServer2025",
+        "Microsoft Learn, Msvm_VirtualEthernetSwitchNicTeamingSettingData "
+        "(LoadBalancingAlgorithm = 5 in the MOF; 5 is Dynamic in MSFT_NetLbfoTeam's enumeration)",
+        "Load-balancing algorithm of a SET switch whose lab entry leaves 'algorithm' unset. The "
+        "WMI class default is 5; reading it with LBFO's enumeration (5 = Dynamic) is hvlab's "
+        "assumption. Check Get-VMSwitchTeam on the real host.",
+        assumption=True,
+    ),
+    _d(
+        "lbfo.LacpTimer",
+        "Fast",
+        "enum",
+        "WindowsServer2012 to WindowsServer2025",
+        "Microsoft Learn, 'NIC Teaming settings' ('When you configure a Teaming mode of LACP, "
+        "NIC Teaming always operates in LACP's Active mode with a short timer'), "
+        "https://learn.microsoft.com/windows-server/networking/technologies/nic-teaming/"
+        "nic-teaming-settings; "
+        "New-NetLbfoTeam -LacpTimer (Slow, Fast; Windows Server 2016 and later)",
+        "LACP timer of a Lacp team that does not set one: Fast, the short timeout (3 s).",
+        assumption=False,
     ),
 )
 
@@ -1731,6 +1925,10 @@ _SECTIONS: Final[tuple[tuple[str, str], ...]] = (
     ("stp", "Spanning tree (IEEE 802.1D / 802.1w / 802.1Q)"),
     ("nic", "NIC advanced properties (NDIS keywords)"),
     ("healthcheck", "Load balancer health checks"),
+    ("teaming", "Switch side of switch-dependent teams"),
+    ("set", "Switch Embedded Teaming (SET)"),
+    ("ovs", "Open vSwitch bonds (reference)"),
+    ("sim", "Simulator: random faults"),
 )
 
 
