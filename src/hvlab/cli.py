@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from hvlab import __version__, api
-from hvlab.commands import check, team
+from hvlab.commands import audit, check, team
 from hvlab.commands.common import Format, FormatOption, LabArgument, err, out, user_errors
 from hvlab.errors import UserError
 from hvlab.report.jsonout import to_json
@@ -131,7 +131,7 @@ def demo(format: FormatOption = Format.text) -> None:
     render_summary(out, summary)
 
 
-_COMMANDS: tuple[ModuleType, ...] = (check, team)
+_COMMANDS: tuple[ModuleType, ...] = (check, team, audit)
 for _module in _COMMANDS:
     _module.register(app)
 
