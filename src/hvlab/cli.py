@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from hvlab import __version__, api
-from hvlab.commands import audit, check, team
+from hvlab.commands import audit, check, l2, simulate, team
 from hvlab.commands.common import Format, FormatOption, LabArgument, err, out, user_errors
 from hvlab.errors import UserError
 from hvlab.report.jsonout import to_json
@@ -121,17 +121,31 @@ def schema(
 @app.command()
 @user_errors
 def demo(format: FormatOption = Format.text) -> None:
-    """Run hvlab's main job on the bundled 10 Gbps cluster example."""
+    """Run hvlab's main job on the bundled 10 Gbps cluster: summary, then a simulation."""
+    from hvlab.report.sim import render_simulation
+    from hvlab.sim.engine import simulate
+
     path = api.examples_dir() / "ten-gig-cluster.yaml"
-    summary = api.summary(api.load(path))
+    lab = api.load(path)
+    result = simulate(lab, "isl-fails")
     if format is Format.json:
-        out.print(to_json(summary), end="", markup=False)
+        out.print(
+            to_json({"lab": api.summary(lab), "simulation": result.as_dict()}),
+            end="",
+            markup=False,
+            soft_wrap=True,
+        )
         return
     out.print(f"[bold]hvlab demo[/]: {path}")
-    render_summary(out, summary)
+    render_summary(out, api.summary(lab))
+    out.print(
+        "\n[bold]Simulation[/]: the inter-switch LAG fails, then SQL1 is live-migrated "
+        "(hvlab simulate examples/ten-gig-cluster.yaml --scenario isl-fails)"
+    )
+    render_simulation(out, result)
 
 
-_COMMANDS: tuple[ModuleType, ...] = (check, team, audit)
+_COMMANDS: tuple[ModuleType, ...] = (check, team, audit, l2, simulate)
 for _module in _COMMANDS:
     _module.register(app)
 

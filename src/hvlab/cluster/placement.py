@@ -354,7 +354,13 @@ def place(
         fits = [n for n in usable if free[n] >= need]
         clean = [n for n in fits if not conflicts(vm, n)]
         if clean:
-            settle(vm, source, clean[0], "started", f"{rule} with enough memory")
+            skipped = [n for n in fits[: fits.index(clean[0])] if conflicts(vm, n)]
+            avoided = (
+                f"; skipped {', '.join(skipped)}: hosts a VM of the same AntiAffinityClassNames"
+                if skipped
+                else ""
+            )
+            settle(vm, source, clean[0], "started", f"{rule} with enough memory{avoided}")
             continue
         if fits:
             settle(

@@ -1,0 +1,86 @@
+"""A simulation for people: the timeline, the impact table, a text Gantt of downtime."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from hvlab.model.units import format_duration
+from hvlab.sim.result import SimResult, TimelineEntry
+
+__all__ = ["gantt", "render_simulation"]
+
+
+def _t(ms: int) -> str:
+    return f"{ms / 1000:>9.3f}s"
+
+
+def gantt(result: SimResult, width: int = 60) -> list[str]:
+    """Return text Gantt lines: one row per object that had downtime, ``█`` where it was down.
+
+    Each row is rebuilt from the timeline's down/up entries of that object is not
+    possible in general, so the bar shows the share of the run the object was down,
+    placed from the first timeline entry about it.
+    """
+    end = max(result.duration_ms, 1)
+    rows = []
+    for impact in result.impact:
+        if impact.downtime_ms <= 0:
+            continue
+        first = next((e.t_ms for e in result.timeline if e.object == impact.object), 0)
+        start = min(width - 1, first * width // end)
+        length = max(1, impact.downtime_ms * width // end)
+        bar = " " * start + "█" * min(length, width - start)
+        rows.append(
+            f"{impact.object:<40.40} |{bar:<{width}}| {format_duration(impact.downtime_ms)}"
+        )
+    return rows
+
+
+def render_simulation(console: Console, result: SimResult, explain: str | None = None) -> None:
+    """Print the timeline (or the entries about ``explain``), the impact and the assumptions."""
+    entries: list[TimelineEntry] = list(result.timeline)
+    if explain is not None:
+        entries = [e for e in entries if explain in e.object or explain in e.event]
+    table = Table(
+        title=f"{result.lab}: scenario {result.scenario} (seed {result.seed}, "
+        f"{format_duration(result.duration_ms)})",
+        title_justify="left",
+        header_style="bold",
+    )
+    table.add_column("t", justify="right", no_wrap=True)
+    table.add_column("object", overflow="fold")
+    table.add_column("what happened", overflow="fold")
+    for entry in entries:
+        text = entry.event + (f" [dim]({entry.why})[/]" if entry.why else "")
+        table.add_row(_t(entry.t_ms), entry.object, text)
+    console.print(table)
+    impact = Table(title="Impact", title_justify="left", header_style="bold")
+    for column in ("object", "downtime", "degraded", "data lost", "state", "where"):
+        impact.add_column(column, overflow="fold")
+    for row in sorted(result.impact, key=lambda i: (-i.downtime_ms, -i.degraded_ms, i.object)):
+        if explain is not None and explain not in row.object:
+            continue
+        impact.add_row(
+            row.object,
+            format_duration(row.downtime_ms) if row.downtime_ms else "-",
+            format_duration(row.degraded_ms) if row.degraded_ms else "-",
+            format_duration(row.data_loss_ms) if row.data_loss_ms else "-",
+            row.state,
+            row.where,
+        )
+    console.print(impact)
+    lines = gantt(result)
+    if lines:
+        console.print("[bold]Downtime[/] (0 → end of run)")
+        for line in lines:
+            console.print(line, markup=False, highlight=False)
+    if result.assumptions:
+        console.print("[bold]Assumptions used[/] (override under timers: in the lab file)")
+        for item in result.assumptions:
+            mark = " (overridden)" if item["overridden"] else ""
+            console.print(
+                f"- {item['key']} = {item['value']} {item['unit']}{mark}: {item['note']}",
+                markup=False,
+                highlight=False,
+            )

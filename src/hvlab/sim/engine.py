@@ -1,0 +1,906 @@
+"""The simulator: a scenario of timed faults and actions played against a lab.
+
+Time lives here and nowhere else. A fault changes the :class:`~hvlab.condition.Condition`;
+the simulator asks the engines what that means and how long each consequence takes:
+
+1. **Network** (:mod:`hvlab.l2`): the new spanning tree and how long it takes to
+   forward (802.1D 30-50 s, RSTP sub-second on point-to-point links). While it
+   converges only the ports forwarding both before and after carry traffic.
+2. **Teaming** (:mod:`hvlab.teaming`): a team that loses a member moves the member's
+   flows after the LBFO failover time (an assumption, ``lbfo.failover``).
+3. **Cluster** (:mod:`hvlab.cluster`): heartbeats between nodes on every cluster
+   network; a node whose routes stay down for Delay x Threshold is removed, quorum
+   decides which partition runs, compute resiliency (2016+) holds VMs on an isolated
+   node, placement restarts the VMs elsewhere after the group comes online and the
+   guest boots; a VM whose saved-state file does not fit fails with events 3050/3320.
+4. **Services** (:mod:`hvlab.services`): health checks take a real server out of
+   rotation after the vendor's interval x retries.
+
+Every consequence is scheduled on the :class:`~hvlab.sim.kernel.Kernel`, so the same
+lab, scenario and seed give the same timeline, byte for byte. Impact is accumulated
+per VM (not running or unreachable = down; fewer team members = degraded) and per
+virtual service (no real server answering = down).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Literal
+
+from hvlab.cluster.membership import cluster_os, node_isolation, node_status, quorum
+from hvlab.cluster.membership import route_timeout_ms as cluster_route_timeout_ms
+from hvlab.cluster.migration import drain as drain_node
+from hvlab.cluster.migration import live_migration
+from hvlab.cluster.placement import host_capacity, place
+from hvlab.cluster.storage import can_start
+from hvlab.condition import Condition
+from hvlab.errors import UserError
+from hvlab.l2.network import L2View, analyse, during, transition
+from hvlab.model.elements import Element, resolve_element
+from hvlab.model.lab import Lab
+from hvlab.model.scenario import Scenario, Step
+from hvlab.model.units import format_duration, format_speed
+from hvlab.settings import assumptions as assumption_rows
+from hvlab.settings import setting_ms
+from hvlab.sim.kernel import URGENT, Handle, Kernel
+from hvlab.sim.result import Impact, SimResult, TimelineEntry
+
+__all__ = ["DEFAULT_DURATION_MS", "simulate"]
+
+DEFAULT_DURATION_MS = 600_000
+"""How long a scenario without ``duration`` runs: 10 minutes after its last step."""
+
+
+@dataclass
+class _Vm:
+    """Where a VM is and what it is doing."""
+
+    name: str
+    host: str | None
+    status: str  # running | booting | down | failed | off | saved | blackout
+    cluster: str | None
+    since: int = 0
+    down_since: int | None = None
+    degraded_since: int | None = None
+    downtime: int = 0
+    degraded: int = 0
+    data_loss: int = 0
+
+
+@dataclass
+class _Service:
+    """A load balancer's virtual service and its real servers' rotation state."""
+
+    lb: str
+    vs: str
+    servers: tuple[str, ...]
+    in_rotation: set[str] = field(default_factory=set)
+    pending: dict[str, Handle] = field(default_factory=dict)
+    down_since: int | None = None
+    degraded_since: int | None = None
+    downtime: int = 0
+    degraded: int = 0
+
+
+class _Simulation:
+    """One run: the kernel, the world state and the handlers of every verb."""
+
+    def __init__(self, lab: Lab, scenario: Scenario, seed: int) -> None:
+        self.lab = lab
+        self.scenario = scenario
+        self.rng = random.Random(seed)
+        self.kernel = Kernel()
+        self.condition = Condition.none()
+        self.final_view: L2View = analyse(lab, self.condition)
+        self.view: L2View = self.final_view
+        self.generation = 0
+        self.timeline: list[TimelineEntry] = []
+        self.used_settings: set[str] = set()
+        self.vms: dict[str, _Vm] = {
+            vm.name: _Vm(
+                vm.name,
+                vm.host,
+                "running" if vm.state == "Running" and vm.host else "off",
+                vm.cluster,
+            )
+            for vm in lab.vms.values()
+        }
+        self.removed: dict[str, set[str]] = {c: set() for c in lab.clusters}
+        self.detect: dict[tuple[str, str], Handle] = {}
+        self.outage_start: dict[tuple[str, str], int] = {}
+        self.csv_fill: dict[tuple[str, str], int] = {}
+        self.copies: list[tuple[int, str, str, str, str]] = []  # t, client, cluster, fs, share
+        self.file_server_impact: list[tuple[str, int, str, str]] = []
+        # A virtual service starts with every real server in rotation, as configured;
+        # the health checks then take out the ones that fail.
+        self.services = [
+            _Service(
+                lb.name,
+                vs.name,
+                servers := tuple(rs.split(":")[0] for rs in vs.real_servers),
+                set(servers),
+            )
+            for lb in lab.load_balancers.values()
+            for vs in lb.virtual_services.values()
+        ]
+        self.quorum_lost: set[str] = set()
+        self._attached: dict[tuple[str, str], bool] = {}
+        self._degraded: dict[tuple[str, str], bool] = {}
+        self._nic_signature = {
+            vm.name: repr(sorted((n.switch, n.vlan or 0) for n in vm.nics))
+            for vm in lab.vms.values()
+        }
+
+    # -- helpers -------------------------------------------------------------------------
+    @property
+    def now(self) -> int:
+        return self.kernel.now
+
+    def log(self, event: str, obj: str, why: str = "") -> None:
+        self.timeline.append(TimelineEntry(self.now, event, obj, why))
+
+    def ms(self, key: str) -> int:
+        self.used_settings.add(key)
+        return setting_ms(self.lab, key)
+
+    def boot_ms(self, vm: str) -> int:
+        boot = self.lab.vms[vm].boot_time
+        return boot if boot is not None else self.ms("hyperv.vm_boot")
+
+    def at(self, delay: int, action: Callable[[], object], name: str) -> Handle:
+        return self.kernel.schedule(max(0, delay), action, name=name)
+
+    # -- availability accounting ---------------------------------------------------------
+    def vm_available(self, vm: _Vm) -> bool:
+        if vm.status != "running" or vm.host is None:
+            return False
+        if self.condition.is_down(Element("vm", (vm.name,))):
+            return False
+        # Attachment depends on the host and the VM's (switch, VLAN) pairs only, so VMs
+        # that share them share one answer per network view.
+        key = (vm.host, self._nic_signature[vm.name])
+        cached = self._attached.get(key)
+        if cached is None:
+            cached = self.condition.host_is_up(self.lab, vm.host) and self.view.vm_attachment_up(
+                vm.name, host=vm.host
+            )
+            self._attached[key] = cached
+        return cached
+
+    def vm_degraded(self, vm: _Vm) -> bool:
+        if vm.host is None:
+            return False
+        key = (vm.host, self._nic_signature[vm.name])
+        cached = self._degraded.get(key)
+        if cached is None:
+            host = self.lab.hosts[vm.host]
+            members: set[str] = set()
+            for nic in self.lab.vms[vm.name].nics:
+                vswitch = host.vswitches.get(nic.switch)
+                if vswitch is None:
+                    continue
+                if vswitch.members:
+                    members.update(vswitch.members)
+                elif vswitch.uplink in host.teams:
+                    members.update(host.teams[vswitch.uplink].members)
+            cached = any(
+                m in host.nics and not self.condition.nic_is_up(self.lab, host.name, m)
+                for m in sorted(members)
+            )
+            self._degraded[key] = cached
+        return cached
+
+    def forget(self) -> None:
+        """Drop cached answers after the network view or the condition changed."""
+        self._attached.clear()
+        self._degraded.clear()
+
+    def account(self) -> None:
+        """Close or open the down/degraded intervals of every VM and service at ``now``."""
+        for vm in self.vms.values():
+            self.account_vm(vm)
+        for service in self.services:
+            self.account_service(service)
+
+    def account_vm(self, vm: _Vm) -> None:
+        """Close or open ``vm``'s down and degraded intervals at ``now``."""
+        t = self.now
+        if vm.status == "off" and self.lab.vms[vm.name].state != "Running":
+            return
+        available = self.vm_available(vm)
+        if not available and vm.down_since is None:
+            vm.down_since = t
+        elif available and vm.down_since is not None:
+            vm.downtime += t - vm.down_since
+            vm.down_since = None
+        degraded = available and self.vm_degraded(vm)
+        if degraded and vm.degraded_since is None:
+            vm.degraded_since = t
+        elif not degraded and vm.degraded_since is not None:
+            vm.degraded += t - vm.degraded_since
+            vm.degraded_since = None
+
+    def account_one(self, vm: _Vm) -> None:
+        """Account a change of one VM, and the services it may serve."""
+        self.account_vm(vm)
+        for service in self.services:
+            if vm.name in service.servers:
+                self.account_service(service)
+
+    def account_service(self, service: _Service) -> None:
+        t = self.now
+        answering = [s for s in service.in_rotation if self.server_answers(s)]
+        down = not answering
+        degraded = not down and len(answering) < len(service.in_rotation)
+        if down and service.down_since is None:
+            service.down_since = t
+        elif not down and service.down_since is not None:
+            service.downtime += t - service.down_since
+            service.down_since = None
+        if degraded and service.degraded_since is None:
+            service.degraded_since = t
+        elif not degraded and service.degraded_since is not None:
+            service.degraded += t - service.degraded_since
+            service.degraded_since = None
+
+    def server_answers(self, server: str) -> bool:
+        if server in self.vms:
+            return self.vm_available(self.vms[server])
+        return self.condition.host_is_up(self.lab, server)
+
+    # -- faults --------------------------------------------------------------------------
+    def apply_condition(self, new: Condition, cause: str) -> None:
+        """Move to a new condition: reconverge the network, then re-evaluate everything."""
+        before = self.final_view
+        after = analyse(self.lab, new)
+        change = transition(self.lab, before, after)
+        self.used_settings.update(change.settings)
+        self.condition = new
+        self.final_view = after
+        self.forget()
+        self.generation += 1
+        generation = self.generation
+        for line in change.summary:
+            self.log(line, "network", cause)
+        if change.settle_ms > 0:
+            self.view = during(before, after)
+            self.at(
+                change.settle_ms,
+                lambda: self.network_settled(generation, after, change.explanation),
+                "network settles",
+            )
+        else:
+            self.view = after
+        self.reevaluate()
+
+    def network_settled(self, generation: int, after: L2View, why: str) -> None:
+        if generation != self.generation:
+            return  # a later change superseded this convergence
+        self.view = after
+        self.forget()
+        self.log("network converged: every new forwarding port is forwarding", "network", why)
+        self.reevaluate()
+
+    def reevaluate(self) -> None:
+        self.account()
+        for cluster in self.lab.clusters:
+            self.check_membership(cluster)
+        self.check_services()
+
+    # -- cluster membership ----------------------------------------------------------------
+    def cluster_network_up(self, cluster: str, a: str, b: str, network: str) -> bool:
+        if not network:
+            return self.view.reachable_any(a, b)
+        return self.view.cluster_path(cluster, network, a, b) is not None
+
+    def check_membership(self, name: str) -> None:
+        cluster = self.lab.clusters[name]
+        os = cluster_os(self.lab, cluster)
+        down = [n for n in cluster.nodes if not self.condition.host_is_up(self.lab, n)]
+        status = node_status(
+            cluster,
+            lambda a, b, net: self.cluster_network_up(name, a, b, net),
+            down_nodes=down,
+        )
+        partitions = [p for p in status.partitions if p]
+        result = quorum(cluster, partitions, os=os)
+        running = set(result.running or ())
+        for node in cluster.nodes:
+            key = (name, node)
+            lost = node not in running
+            if lost and node not in self.removed[name] and key not in self.detect:
+                timeout = cluster_route_timeout_ms(cluster, os, overrides=self.lab)
+                self.outage_start[key] = self.now
+                self.detect[key] = self.at(
+                    timeout,
+                    partial(self.node_removed, name, node, timeout),
+                    f"heartbeat timeout {node}",
+                )
+            elif not lost and key in self.detect:
+                self.detect.pop(key).cancel()
+                self.outage_start.pop(key, None)
+                self.log("heartbeats restored before the route timeout", f"nodes.{node}")
+            elif not lost and node in self.removed[name]:
+                self.removed[name].discard(node)
+                self.log("node rejoined the cluster", f"nodes.{node}")
+        if result.running is None and name not in self.quorum_lost:
+            self.quorum_lost.add(name)
+            timeout = cluster_route_timeout_ms(cluster, os, overrides=self.lab)
+            self.at(timeout, lambda: self.lose_quorum(name, result.reason), f"quorum {name}")
+        elif result.running is not None:
+            self.quorum_lost.discard(name)
+
+    def lose_quorum(self, name: str, reason: str) -> None:
+        if name not in self.quorum_lost:
+            return
+        self.log(f"cluster lost quorum and stops: {reason}", f"clusters.{name}")
+        for vm in self.vms.values():
+            if vm.cluster == name and vm.status in ("running", "booting", "blackout"):
+                vm.status = "down"
+        self.account()
+
+    def node_removed(self, cluster_name: str, node: str, timeout: int) -> None:
+        key = (cluster_name, node)
+        self.detect.pop(key, None)
+        cluster = self.lab.clusters[cluster_name]
+        os = cluster_os(self.lab, cluster)
+        self.removed[cluster_name].add(node)
+        self.log(
+            f"removed from cluster membership: no heartbeat on any cluster network for "
+            f"{format_duration(timeout)}",
+            f"nodes.{node}",
+            "SameSubnetDelay x SameSubnetThreshold",
+        )
+        started = self.outage_start.pop(key, self.now - timeout)
+        resiliency = node_isolation(
+            cluster, os, outage_ms=None, detection_ms=timeout, overrides=self.lab
+        )
+        wait = 0
+        if resiliency.isolated and resiliency.failover_ms is not None:
+            wait = max(0, started + resiliency.failover_ms - self.now)
+            self.log(
+                f"Isolated: its VMs are Unmonitored for {format_duration(wait)} "
+                "(compute resiliency) before failover",
+                f"nodes.{node}",
+                "ResiliencyDefaultPeriod",
+            )
+        self.at(wait, lambda: self.fail_over(cluster_name, node), f"failover {node}")
+
+    def fail_over(self, cluster_name: str, node: str) -> None:
+        if node not in self.removed[cluster_name]:
+            return
+        victims = [
+            v
+            for v in self.vms.values()
+            if v.host == node and v.cluster == cluster_name and v.status in ("running", "booting")
+        ]
+        if not victims:
+            return
+        for vm in victims:
+            vm.status = "down"
+        self.account()
+        cluster = self.lab.clusters[cluster_name]
+        down = {n for n in cluster.nodes if not self.condition.host_is_up(self.lab, n)}
+        result = place(
+            self.lab,
+            cluster,
+            [node],
+            down_nodes=down | self.removed[cluster_name],
+            free_memory=self.free_memory(cluster_name, exclude={v.name for v in victims}),
+            os=cluster_os(self.lab, cluster),
+        )
+        self.used_settings.update(result.assumptions)
+        group_online = self.ms("cluster.group_online")
+        boot_by_wave: dict[int, int] = {}
+        for placement in result.placements:
+            found = self.vms.get(placement.vm)
+            if found is None or found not in victims:
+                continue
+            vm = found
+            if placement.target is None:
+                vm.status = "failed"
+                self.log(f"stays Failed: {placement.reason}", f"vms.{vm.name}")
+                continue
+            check = can_start(self.lab, placement.vm, free=self.csv_free(placement.vm))
+            if check.ok is False:
+                vm.status = "failed"
+                for event in check.events:
+                    self.log(f"event {event.event_id}: {event.message}", f"vms.{vm.name}")
+                continue
+            wave = placement.start_wave or 0
+            boot = self.boot_ms(vm.name)
+            delay = group_online + boot_by_wave.get(wave - 1, 0) + boot
+            boot_by_wave[wave] = max(boot_by_wave.get(wave, 0), delay - group_online)
+            vm.host = placement.target
+            vm.status = "booting"
+            self.log(
+                f"failing over from {node} to {placement.target}: group online "
+                f"{format_duration(group_online)}, guest boot {format_duration(boot)}",
+                f"vms.{vm.name}",
+                placement.reason,
+            )
+            self.at(delay, partial(self.booted, vm), f"boot {vm.name}")
+        for pre in result.preempted:
+            victim = self.vms.get(pre.vm)
+            if victim is not None:
+                victim.status = "saved"
+                self.log(f"preempted (saved) to make room for {pre.by}", f"vms.{pre.vm}")
+        self.account()
+
+    def booted(self, vm: _Vm) -> None:
+        if vm.status != "booting":
+            return
+        if vm.host is not None and not self.condition.host_is_up(self.lab, vm.host):
+            vm.status = "down"
+            return
+        vm.status = "running"
+        self.log(f"running on {vm.host}", f"vms.{vm.name}")
+        self.account_one(vm)
+        self.check_services()
+
+    def free_memory(self, cluster_name: str, exclude: Iterable[str] = ()) -> dict[str, int]:
+        skip = set(exclude)
+        free: dict[str, int] = {}
+        for node in self.lab.clusters[cluster_name].nodes:
+            memory, reserve, assumed = host_capacity(self.lab, node)
+            if assumed:
+                self.used_settings.add("hyperv.host_reserve")
+            used = sum(
+                self.lab.vms[v.name].memory.startup
+                for v in self.vms.values()
+                if v.host == node and v.status in ("running", "booting") and v.name not in skip
+            )
+            free[node] = memory - reserve - used
+        return free
+
+    def csv_free(self, vm_name: str) -> int | None:
+        vm = self.lab.vms[vm_name]
+        if vm.cluster is None or vm.storage is None:
+            return None
+        csv = self.lab.clusters[vm.cluster].csvs.get(vm.storage)
+        if csv is None:
+            return None
+        extra = self.csv_fill.get((vm.cluster, vm.storage), 0)
+        return max(0, csv.size - csv.used - extra)
+
+    # -- services ------------------------------------------------------------------------
+    def check_services(self) -> None:
+        if not self.services:
+            return
+        from hvlab.services.healthcheck import (
+            check_outcome,
+            product_of,
+            time_to_mark_down,
+            time_to_mark_up,
+        )
+
+        for service in self.services:
+            lb = self.lab.load_balancers[service.lb]
+            vs = lb.virtual_services[service.vs]
+            product = product_of(lb)
+            down_servers = [s for s in service.servers if not self.server_answers(s)]
+            for real, server in zip(vs.real_servers, service.servers, strict=True):
+                outcome = check_outcome(
+                    self.lab, lb, vs, real, down_servers=down_servers, condition=self.condition
+                )
+                passing = outcome.passes
+                listed = server in service.in_rotation
+                if passing == listed:
+                    if server in service.pending:
+                        service.pending.pop(server).cancel()
+                    continue
+                if server in service.pending:
+                    continue
+                if passing:
+                    timing = time_to_mark_up(vs.health_check, product, lab=self.lab)
+                else:
+                    failure: Literal["bad_status", "no_response"] = (
+                        "bad_status" if outcome.status is not None else "no_response"
+                    )
+                    timing = time_to_mark_down(
+                        vs.health_check, product, failure=failure, lab=self.lab
+                    )
+                low, high = timing.min_ms or 0, timing.max_ms or timing.min_ms or 0
+                delay = low + round(self.rng.random() * max(0, high - low))
+                mark = (service, server, passing, outcome.reason, timing.formula)
+                service.pending[server] = self.at(
+                    delay, partial(self.mark, *mark), f"health check {server}"
+                )
+
+    def mark(self, service: _Service, server: str, up: bool, why: str, formula: str) -> None:
+        service.pending.pop(server, None)
+        obj = f"load_balancers.{service.lb}.virtual_services.{service.vs}"
+        if up:
+            service.in_rotation.add(server)
+            self.log(f"{server} marked up and back in rotation", obj, formula)
+        else:
+            service.in_rotation.discard(server)
+            self.log(f"{server} marked down and out of rotation: {why}", obj, formula)
+        if not service.in_rotation:
+            self.log("no real server in rotation: the virtual service is down", obj)
+        self.account_service(service)
+
+    # -- scenario steps --------------------------------------------------------------------
+    def step(self, step: Step) -> None:
+        verb, target = step.verb, step.target
+        what, _, dest = (p.strip() for p in target.partition(" to "))
+        handler = getattr(self, f"do_{verb}", None)
+        if handler is None:
+            self.log(f"'{verb}' is not simulated yet; step ignored", what)
+            return
+        handler(what, dest, step)
+
+    def element(self, text: str) -> Element:
+        try:
+            return resolve_element(self.lab, text)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+
+    def do_down(self, what: str, dest: str, step: Step) -> None:
+        element = self.element(what)
+        self.log("down", str(element), step.note)
+        if element.kind == "vm":
+            vm = self.vms[element.names[0]]
+            if vm.status in ("running", "booting"):
+                vm.status = "down"
+        self.apply_condition(self.condition.with_failed(self.lab, element), str(element))
+        if self.copies:
+            for node in {n for c in self.lab.clusters.values() for n in c.nodes}:
+                if not self.condition.host_is_up(self.lab, node):
+                    self.copies_hit_by(node)
+
+    do_power_off = do_down
+    do_cut = do_down
+
+    def do_up(self, what: str, dest: str, step: Step) -> None:
+        element = self.element(what)
+        self.log("up", str(element), step.note)
+        remaining = [e for e in self.condition.failed if e != element]
+        if element.kind == "vm":
+            vm = self.vms[element.names[0]]
+            if vm.status == "down":
+                vm.status = "booting"
+                self.at(self.boot_ms(vm.name), partial(self.booted, vm), f"boot {vm.name}")
+        self.apply_condition(Condition.from_elements(self.lab, remaining), str(element))
+
+    def do_start(self, what: str, dest: str, step: Step) -> None:
+        vm = self.vms[self.element(what).names[0]]
+        if vm.status in ("running", "booting"):
+            self.log("already running", f"vms.{vm.name}")
+            return
+        check = can_start(self.lab, vm.name, free=self.csv_free(vm.name))
+        if check.ok is False:
+            vm.status = "failed"
+            self.log(f"cannot start: {check.reason}", f"vms.{vm.name}")
+            for event in check.events:
+                self.log(f"event {event.event_id}: {event.message}", f"vms.{vm.name}")
+            return
+        vm.status = "booting"
+        self.log(f"starting: {check.reason}", f"vms.{vm.name}")
+        self.at(self.boot_ms(vm.name), lambda: self.booted(vm), f"boot {vm.name}")
+
+    def do_stop(self, what: str, dest: str, step: Step) -> None:
+        vm = self.vms[self.element(what).names[0]]
+        vm.status = "off"
+        self.log("stopped", f"vms.{vm.name}")
+        self.account_one(vm)
+
+    def do_save(self, what: str, dest: str, step: Step) -> None:
+        vm = self.vms[self.element(what).names[0]]
+        vm.status = "saved"
+        self.log("saved", f"vms.{vm.name}")
+        self.account_one(vm)
+
+    def do_fill(self, what: str, dest: str, step: Step) -> None:
+        element = self.element(what)
+        if element.kind != "csv":
+            raise UserError(f"fill takes a CSV (csv:CLUSTER:NAME), not {what}")
+        key = (element.names[0], element.names[1])
+        amount = step.amount if step.amount is not None else 0
+        self.csv_fill[key] = self.csv_fill.get(key, 0) + amount
+        self.log(f"filled with {amount} more bytes", f"clusters.{key[0]}.csvs.{key[1]}")
+
+    def lm_path(self, cluster: str, src: str, dst: str) -> tuple[int, str] | None:
+        """Return (bandwidth, description) of the live-migration path from src to dst."""
+        c = self.lab.clusters[cluster]
+        order = list(c.live_migration.networks) or [
+            n.name
+            for n in sorted(c.networks.values(), key=lambda n: (n.metric or 0, n.name))
+            if n.role != "None"
+        ]
+        for network in order:
+            path = self.view.cluster_path(cluster, network, src, dst)
+            if path is not None:
+                return path.bottleneck_bps, f"{network}: {path.text()}"
+        return None
+
+    def do_migrate(self, what: str, dest: str, step: Step) -> None:
+        vm = self.vms[self.element(what).names[0]]
+        if not dest or dest not in self.lab.hosts:
+            raise UserError(f"migrate needs 'vm:NAME to HOST' (got {what} to {dest!r})")
+        obj = f"vms.{vm.name}"
+        if vm.status != "running" or vm.host is None or vm.cluster is None:
+            self.log(f"live migration not started: the VM is {vm.status}", obj)
+            return
+        src = vm.host
+        path = self.lm_path(vm.cluster, src, dest)
+        result = live_migration(
+            self.lab,
+            vm.name,
+            bandwidth_bps=path[0] if path else 1,
+            path_up=path is not None,
+        )
+        self.used_settings.update(result.assumptions)
+        if not result.ok or path is None:
+            self.log(f"live migration to {dest} failed: {result.reason}", obj)
+            return
+        self.log(
+            f"live migration {src} → {dest} started over {path[1]} at "
+            f"{format_speed(result.rate)}: {format_duration(result.total_ms)}, blackout "
+            f"{format_duration(result.blackout_ms)}",
+            obj,
+            result.reason,
+        )
+        start_blackout = max(0, result.total_ms - result.blackout_ms)
+
+        def blackout() -> None:
+            if vm.status == "running" and vm.host == src:
+                vm.status = "blackout"
+                self.account_one(vm)
+
+        def done() -> None:
+            if vm.status == "blackout":
+                vm.host = dest
+                vm.status = "running"
+                self.log(f"live migration complete, now on {dest}", obj)
+                self.account_one(vm)
+
+        self.at(start_blackout, blackout, f"blackout {vm.name}")
+        self.at(result.total_ms, done, f"migrated {vm.name}")
+
+    def do_drain(self, what: str, dest: str, step: Step) -> None:
+        node = self.element(what).names[0]
+        cluster = next((c.name for c in self.lab.clusters.values() if node in c.nodes), None)
+        if cluster is None:
+            raise UserError(f"drain needs a cluster node; {node} is in no cluster")
+        others = [n for n in self.lab.clusters[cluster].nodes if n != node]
+        paths = [p for p in (self.lm_path(cluster, node, o) for o in others) if p]
+        bandwidth = min((p[0] for p in paths), default=1)
+        result = drain_node(self.lab, node, bandwidth_bps=bandwidth, path_up=bool(paths))
+        self.used_settings.update(result.assumptions)
+        # Where each VM goes is the cluster's placement, as if the node had left.
+        down = {n for n in others if not self.condition.host_is_up(self.lab, n)}
+        placement = place(
+            self.lab,
+            cluster,
+            [node],
+            down_nodes=down | self.removed[cluster],
+            free_memory=self.free_memory(cluster),
+            os=cluster_os(self.lab, self.lab.clusters[cluster]),
+        )
+        targets = {p.vm: p.target for p in placement.placements}
+        self.log(
+            f"drain started: {len(result.items)} VMs, {result.concurrency} at a time, "
+            f"{format_duration(result.total_ms)} in all",
+            f"nodes.{node}",
+        )
+        for item in result.items:
+            vm = self.vms[item.vm]
+            target = targets.get(item.vm)
+            if target is None or item.method == "none":
+                self.log(f"stays on {node}: {item.reason}", f"vms.{item.vm}")
+                continue
+            if item.downtime_ms:
+                self.at(item.end_ms - item.downtime_ms, partial(self.pause, vm), "pause")
+            self.at(
+                item.end_ms,
+                partial(self.moved, vm, target, item.method),
+                f"drained {item.vm}",
+            )
+
+    def do_copy(self, what: str, dest: str, step: Step) -> None:
+        client = self.element(what).names[0]
+        found = self.file_server_of(dest)
+        if found is None:
+            raise UserError(f"copy needs 'vm:CLIENT to \\\\SERVER\\SHARE' (got {dest!r})")
+        cluster, server, share = found
+        self.copies.append((self.now, client, cluster, server, share))
+        self.log(f"copy to \\\\{server}\\{share} started", f"vms.{client}")
+
+    def file_server_of(self, target: str) -> tuple[str, str, str] | None:
+        """Return (cluster, file server, share) for ``\\\\server\\share`` or fileserver:C:N."""
+        if target.startswith("fileserver:"):
+            element = self.element(target)
+            fs = self.lab.clusters[element.names[0]].file_servers[element.names[1]]
+            return element.names[0], fs.name, next(iter(fs.shares), "")
+        server, _, share = target.lstrip("\\").partition("\\")
+        for cluster in self.lab.clusters.values():
+            for fs in cluster.file_servers.values():
+                names = {fs.name.lower(), (fs.client_access_point or fs.name).lower()}
+                if server.lower() in names:
+                    share_name = next((s for s in fs.shares if s.lower() == share.lower()), share)
+                    return cluster.name, fs.name, share_name
+        return None
+
+    def copies_hit_by(self, node: str) -> None:
+        """Play what a client copying to a role owned by ``node`` sees when it dies."""
+        from hvlab.cluster.fileserver import copy_during_owner_failure
+
+        remaining = []
+        for started, client, cluster, server, share in self.copies:
+            c = self.lab.clusters[cluster]
+            owner = c.file_servers[server].owner or c.nodes[0]
+            if owner != node:
+                remaining.append((started, client, cluster, server, share))
+                continue
+            os = cluster_os(self.lab, c)
+            outcome = copy_during_owner_failure(
+                self.lab,
+                c,
+                server,
+                share=share or None,
+                detection_ms=cluster_route_timeout_ms(c, os, overrides=self.lab),
+            )
+            self.used_settings.update(outcome.assumptions)
+            obj = f"clusters.{cluster}.file_servers.{server}"
+            for offset, text in outcome.timeline:
+                self.kernel.schedule(
+                    offset,
+                    partial(self.log, text, obj),
+                    name=f"copy {client}",
+                )
+            if outcome.outcome == "continues":
+                lost = outcome.pause_ms or 0
+                verdict = f"the copy from {client} pauses {format_duration(lost)} and continues"
+            else:
+                lost = outcome.role_online_ms
+                verdict = f"the copy from {client} fails: {outcome.reason}"
+            self.log(verdict, obj, outcome.reason)
+            self.file_server_impact.append((obj, lost, outcome.outcome, client))
+        self.copies = remaining
+
+    def do_failover(self, what: str, dest: str, step: Step) -> None:
+        from hvlab.cluster.replica import planned_failover, replication, unplanned_failover
+
+        vm = self.vms[self.element(what).names[0]]
+        spec = self.lab.vms[vm.name].replica
+        obj = f"vms.{vm.name}"
+        if spec is None:
+            self.log("failover not possible: the VM has no replica", obj)
+            return
+        link = self.replica_link_bps(vm.name)
+        result = replication(self.lab, vm.name, link_bps=link)
+        primary_up = vm.host is not None and self.condition.host_is_up(self.lab, vm.host)
+        if primary_up and vm.status == "running":
+            outcome = planned_failover(self.lab, result)
+        else:
+            outcome = unplanned_failover(self.lab, result, failure_ms=self.now)
+        self.log(
+            f"{outcome.kind} failover to {spec.to}: {outcome.reason}",
+            obj,
+            f"link {format_speed(link)}",
+        )
+        if not outcome.ok:
+            return
+        vm.data_loss += outcome.data_loss_ms
+        vm.status = "booting"
+        target = spec.to if spec.to in self.lab.hosts else vm.host
+        self.account_one(vm)
+
+        def up() -> None:
+            vm.host = target
+            vm.status = "running"
+            self.log(f"running on the replica ({spec.to})", obj)
+            self.account_one(vm)
+
+        self.at(outcome.downtime_ms, up, f"replica {vm.name}")
+
+    def replica_link_bps(self, vm: str) -> int:
+        """Return the bandwidth replication of ``vm`` gets: the WAN between sites, else a NIC's."""
+        spec = self.lab.vms[vm].replica
+        host = self.lab.vms[vm].host
+        if spec is not None and host is not None:
+            here = self.lab.hosts[host].site
+            there = self.lab.hosts[spec.to].site if spec.to in self.lab.hosts else spec.to
+            for wan in self.lab.wan_links.values():
+                if here in wan.sites and there in wan.sites:
+                    return wan.bandwidth
+        if host is None:
+            return 10**9
+        return min((n.speed for n in self.lab.hosts[host].nics.values()), default=10**9)
+
+    def pause(self, vm: _Vm) -> None:
+        if vm.status == "running":
+            vm.status = "blackout"
+            self.account_one(vm)
+
+    def moved(self, vm: _Vm, target: str, method: str) -> None:
+        vm.host = target
+        vm.status = "running"
+        self.log(f"{method} migration complete, now on {target}", f"vms.{vm.name}")
+        self.account_one(vm)
+
+    def run(self, until: int) -> None:
+        self.reevaluate()
+        for step in self.scenario.steps:
+            self.kernel.schedule_at(
+                step.at, partial(self.step, step), priority=URGENT, name=step.verb
+            )
+        self.kernel.run(until=until)
+        self.account()
+
+
+def _close(t: int, since: int | None, total: int) -> int:
+    return total + (t - since if since is not None else 0)
+
+
+def simulate(
+    lab: Lab,
+    scenario: Scenario | str | None = None,
+    *,
+    seed: int = 0,
+    until: int | None = None,
+) -> SimResult:
+    """Return the timeline and per-VM and per-service impact of ``scenario`` on ``lab``.
+
+    ``scenario`` is a :class:`~hvlab.model.scenario.Scenario`, the name of one in the
+    lab, or ``None`` for the lab's first scenario. ``until`` (ms) defaults to the
+    scenario's ``duration`` or 10 minutes after its last step. Deterministic: the same
+    lab, scenario and seed give the same result.
+    """
+    if scenario is None or isinstance(scenario, str):
+        if not lab.scenarios:
+            raise UserError(f"lab {lab.name} has no scenarios; add one under scenarios:")
+        if scenario is None:
+            scenario = next(iter(lab.scenarios.values()))
+        elif scenario not in lab.scenarios:
+            from hvlab.model.load import suggest
+
+            raise UserError(
+                f"no scenario {scenario!r}{suggest(scenario, lab.scenarios)} "
+                f"(scenarios: {', '.join(lab.scenarios)})"
+            )
+        else:
+            scenario = lab.scenarios[scenario]
+    last = max((s.at for s in scenario.steps), default=0)
+    end = until if until is not None else (scenario.duration or last + DEFAULT_DURATION_MS)
+    sim = _Simulation(lab, scenario, seed)
+    sim.run(end)
+    impact: list[Impact] = []
+    for vm in sim.vms.values():
+        impact.append(
+            Impact(
+                f"vms.{vm.name}",
+                _close(end, vm.down_since, vm.downtime),
+                _close(end, vm.degraded_since, vm.degraded),
+                vm.data_loss,
+                vm.status,
+                vm.host or "",
+            )
+        )
+    for service in sim.services:
+        impact.append(
+            Impact(
+                f"load_balancers.{service.lb}.virtual_services.{service.vs}",
+                _close(end, service.down_since, service.downtime),
+                _close(end, service.degraded_since, service.degraded),
+                0,
+                "up" if service.in_rotation else "down",
+                ", ".join(sorted(service.in_rotation)),
+            )
+        )
+    for obj, lost, outcome, client in sim.file_server_impact:
+        impact.append(Impact(obj, lost, 0, 0, f"copy {outcome}", client))
+    rows: list[dict[str, Any]] = assumption_rows(lab, sim.used_settings)
+    return SimResult(
+        lab=lab.name,
+        scenario=scenario.name,
+        seed=seed,
+        duration_ms=end,
+        timeline=tuple(sim.timeline),
+        impact=tuple(impact),
+        assumptions=tuple(rows),
+    )

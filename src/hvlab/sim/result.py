@@ -1,0 +1,88 @@
+"""What a simulation returns: a timeline and the impact on every VM and service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Impact", "SimResult", "TimelineEntry"]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One thing that happened: when (ms), what, to which object, and why."""
+
+    t_ms: int
+    event: str
+    object: str
+    why: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the entry as DESIGN.md's ``simulate`` JSON spells it (``t`` in seconds)."""
+        out: dict[str, Any] = {"t": self.t_ms / 1000, "event": self.event, "object": self.object}
+        if self.why:
+            out["why"] = self.why
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Impact:
+    """What one VM or service felt over the run.
+
+    ``downtime_ms``: not running or not reachable; ``degraded_ms``: reachable with
+    less than its configured bandwidth or redundancy; ``data_loss_ms``: the span of
+    writes lost (Hyper-V Replica unplanned failover).
+    """
+
+    object: str
+    downtime_ms: int
+    degraded_ms: int = 0
+    data_loss_ms: int = 0
+    state: str = ""
+    where: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the impact as the ``simulate`` JSON contract spells it (seconds)."""
+        return {
+            "object": self.object,
+            "downtime_s": self.downtime_ms / 1000,
+            "degraded_s": self.degraded_ms / 1000,
+            "data_loss_s": self.data_loss_ms / 1000,
+            "state": self.state,
+            "where": self.where,
+        }
+
+
+@dataclass(frozen=True)
+class SimResult:
+    """A finished run: the scenario, the timeline, the impact, the assumptions used."""
+
+    lab: str
+    scenario: str
+    seed: int
+    duration_ms: int
+    timeline: tuple[TimelineEntry, ...]
+    impact: tuple[Impact, ...]
+    assumptions: tuple[dict[str, Any], ...] = field(default=())
+
+    def impact_of(self, obj: str) -> Impact:
+        """Return the impact row of ``obj`` (``vms.SQL1``, a virtual service, ...).
+
+        Raises ``KeyError`` when no row has that name.
+        """
+        for row in self.impact:
+            if row.object == obj:
+                return row
+        raise KeyError(obj)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the run as ``hvlab simulate --format json`` prints it."""
+        return {
+            "lab": self.lab,
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "duration_s": self.duration_ms / 1000,
+            "timeline": [e.as_dict() for e in self.timeline],
+            "impact": [i.as_dict() for i in self.impact],
+            "assumptions": list(self.assumptions),
+        }
