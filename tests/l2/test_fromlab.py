@@ -81,7 +81,7 @@ def test_ten_gig_bridges_ports_and_links(ten_gig: Lab) -> None:
 def test_vlan_config_of_ports_and_lags(ten_gig: Lab) -> None:
     lt = topology_from_lab(ten_gig)
     assert lt.ports[("tor1", "1")].vlans.describe() == "access 30"
-    assert lt.ports[("tor1", "11")].vlans.describe() == "trunk 100 native 1"
+    assert lt.ports[("tor1", "11")].vlans.describe() == "trunk 10,100 native 1"
     assert lt.ports[("tor1", "Po2")].vlans.describe() == "trunk 10,20,30,40,100 native 1"
     assert lt.ports[("core1", "Po1")].vlans.describe() == "trunk all native 1"
     trunk = lt.ports[("tor1", "21")].vlans

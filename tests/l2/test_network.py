@@ -429,3 +429,29 @@ def test_random_labs_never_crash(seed: int) -> None:
                 view.vm_reaches(vm, s)
         for vlan in (10, 20):
             view.vlan_graph(vlan)
+
+
+def test_cluster_reachable_agrees_with_cluster_path() -> None:
+    """The yes/no shortcut the simulator uses must answer as the full path search does."""
+    from itertools import permutations
+
+    from hvlab.condition import Condition
+    from hvlab.l2.network import analyse
+    from hvlab.model.load import load_lab
+
+    root = Path(__file__).resolve().parents[2] / "examples"
+    for name, down in [
+        ("ten-gig-cluster.yaml", []),
+        ("ten-gig-cluster.yaml", ["lag:tor1:Po1"]),
+        ("ten-gig-cluster-mstp.yaml", ["lag:tor1:Po1"]),
+        ("ten-gig-cluster.yaml", ["switch:tor2"]),
+    ]:
+        lab = load_lab(root / name)
+        view = analyse(lab, Condition.from_elements(lab, down))
+        for cluster in lab.clusters.values():
+            for network in cluster.networks:
+                for a, b in permutations(cluster.nodes, 2):
+                    path = view.cluster_path(cluster.name, network, a, b)
+                    assert view.cluster_reachable(cluster.name, network, a, b) == (
+                        path is not None
+                    ), (name, down, network, a, b)

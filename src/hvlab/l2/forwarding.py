@@ -614,6 +614,9 @@ class Forwarding:
         self._states: dict[int, dict[PortRef, State]] = {}
         self._tree: dict[tuple[str, int], int] = {}
         self._endpoints: tuple[Endpoint, ...] | None = None
+        self._vm_eps: dict[tuple[str, str | None], tuple[Endpoint, ...]] = {}
+        self._host_eps: tuple[Endpoint, ...] | None = None
+        self._host_att: dict[int, dict[str, list[Attachment]]] = {}
         self._members: _Members | None = None
         self._adj: dict[int, dict[str, list[tuple[str, _Edge]]]] = {}
         self._att: dict[int, dict[str, list[Attachment]]] = {}
@@ -674,10 +677,24 @@ class Forwarding:
         return self._endpoints
 
     def vm_endpoints(self, vm: str, host: str | None = None) -> list[Endpoint]:
-        """Return VM ``vm``'s endpoints on ``host`` (default: its lab placement)."""
-        if host is None or host == self.lab.vms[vm].host:
-            return [e for e in self.endpoints if e.owner_kind == "vm" and e.owner == vm]
-        return vm_endpoints(self.lt, self.condition, vm, host, _m=self.members_helper)
+        """Return VM ``vm``'s endpoints on ``host`` (default: its lab placement).
+
+        Computed per VM and cached: the simulator asks for a few VMs per view, and
+        building every VM's endpoints for each view dominated its run time.
+        """
+        key = (vm, host or self.lab.vms[vm].host)
+        found = self._vm_eps.get(key)
+        if found is None:
+            if self._endpoints is not None and key[1] == self.lab.vms[vm].host:
+                found = tuple(
+                    e for e in self._endpoints if e.owner_kind == "vm" and e.owner == vm
+                )
+            else:
+                found = tuple(
+                    vm_endpoints(self.lt, self.condition, vm, key[1], _m=self.members_helper)
+                )
+            self._vm_eps[key] = found
+        return list(found)
 
     def node_of(self, owner: str, kind: str) -> str:
         """Return the graph node of a host or VM (a VM named like a host or bridge: ``vm:NAME``)."""
@@ -692,6 +709,38 @@ class Forwarding:
             for m in endpoint.members
             if m.usable and m.vlan == vlan and m.ref is not None and self.port_forwards(m.ref, vlan)
         ]
+
+    @property
+    def host_endpoint_list(self) -> tuple[Endpoint, ...]:
+        """Return the hosts' endpoints only, in the order :attr:`endpoints` lists them first."""
+        if self._host_eps is None:
+            if self._endpoints is not None:
+                self._host_eps = tuple(e for e in self._endpoints if e.owner_kind == "host")
+            else:
+                m = self.members_helper
+                out: list[Endpoint] = []
+                for host in self.lab.hosts:
+                    out.extend(host_endpoints(self.lt, self.condition, host, _m=m))
+                self._host_eps = tuple(out)
+        return self._host_eps
+
+    def host_attachments(self, vlan: int) -> dict[str, list[Attachment]]:
+        """Return host → its management-OS attachments to ``vlan`` (no VM endpoints built).
+
+        Cluster heartbeats and cluster paths only involve hosts; building every VM's
+        endpoints for them dominated the simulator's time on large labs.
+        """
+        att = self._host_att.get(vlan)
+        if att is not None:
+            return att
+        att = {}
+        for i, ep in enumerate(self.host_endpoint_list):
+            for mem in self.attached(ep, vlan):
+                att.setdefault(self.node_of(ep.owner, ep.owner_kind), []).append(
+                    Attachment(ep, mem, i)
+                )
+        self._host_att[vlan] = att
+        return att
 
     def attachments(self, vlan: int) -> dict[str, list[Attachment]]:
         """Return node → its attachments to ``vlan`` (endpoint, member), in lab order."""
@@ -1059,13 +1108,40 @@ class Forwarding:
             & set(self.network_vlans(cluster, network, b))
         )
         for vlan in vlans:
-            att = self.attachments(vlan)
+            att = self.host_attachments(vlan)
             src = [x for x in att.get(a, []) if x.endpoint.owner_kind == "host"]
             dst = [y for y in att.get(b, []) if y.endpoint.owner_kind == "host"]
             p = self.path_between(src, dst, vlan)
             if p is not None:
                 return p
         return None
+
+    def cluster_reachable(self, cluster: str, network: str, a: str, b: str) -> bool:
+        """Return whether :meth:`cluster_path` would find a path, without building it.
+
+        The simulator asks this for every pair of nodes on every change; it needs only
+        yes or no, so it skips the hop list. Same rules as :meth:`cluster_path`.
+        """
+        if a == b:
+            return True
+        vlans = set(self.network_vlans(cluster, network, a)) & set(
+            self.network_vlans(cluster, network, b)
+        )
+        for vlan in sorted(vlans):
+            att = self.host_attachments(vlan)
+            for x in att.get(a, []):
+                if x.endpoint.owner_kind != "host" or x.member.ref is None:
+                    continue
+                for y in att.get(b, []):
+                    if y.endpoint.owner_kind != "host" or y.member.ref is None:
+                        continue
+                    if x.member.ref == y.member.ref:
+                        continue
+                    if x.endpoint.host == y.endpoint.host and x.member.nic == y.member.nic:
+                        continue
+                    if self.bridge_distance(vlan, x.member.ref[0], y.member.ref[0]) is not None:
+                        return True
+        return False
 
     # -- VMs -----------------------------------------------------------------------------
     def vm_nic_attached(self, ep: Endpoint) -> bool:

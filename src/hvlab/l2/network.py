@@ -187,6 +187,10 @@ class L2View:
         """Return whether two hosts (or VMs) reach each other in ``vlan``."""
         return self.host_vlan_path(host_a, host_b, vlan) is not None
 
+    def cluster_reachable(self, cluster: str, network: str, node_a: str, node_b: str) -> bool:
+        """Return whether ``cluster_path`` exists, without building it (for heartbeats)."""
+        return self._fwd.cluster_reachable(cluster, network, node_a, node_b)
+
     def reachable_any(self, host_a: str, host_b: str) -> bool:
         """Return whether two hosts (or VMs) reach each other in any VLAN they both use."""
         return self._fwd.reachable_any(host_a, host_b)

@@ -63,6 +63,7 @@ class _Vm:
     status: str  # running | booting | down | failed | off | saved | blackout
     cluster: str | None
     since: int = 0
+    was_running: bool = True
     down_since: int | None = None
     degraded_since: int | None = None
     downtime: int = 0
@@ -127,6 +128,7 @@ class _Simulation:
             for vs in lb.virtual_services.values()
         ]
         self.quorum_lost: set[str] = set()
+        self._down_vms: set[str] = set()
         self._attached: dict[tuple[str, str], bool] = {}
         self._degraded: dict[tuple[str, str], bool] = {}
         self._nic_signature = {
@@ -157,7 +159,7 @@ class _Simulation:
     def vm_available(self, vm: _Vm) -> bool:
         if vm.status != "running" or vm.host is None:
             return False
-        if self.condition.is_down(Element("vm", (vm.name,))):
+        if vm.name in self._down_vms:
             return False
         # Attachment depends on the host and the VM's (switch, VLAN) pairs only, so VMs
         # that share them share one answer per network view.
@@ -197,6 +199,7 @@ class _Simulation:
         """Drop cached answers after the network view or the condition changed."""
         self._attached.clear()
         self._degraded.clear()
+        self._down_vms = {e.names[0] for e in self.condition.failed if e.kind == "vm"}
 
     def account(self) -> None:
         """Close or open the down/degraded intervals of every VM and service at ``now``."""
@@ -208,7 +211,7 @@ class _Simulation:
     def account_vm(self, vm: _Vm) -> None:
         """Close or open ``vm``'s down and degraded intervals at ``now``."""
         t = self.now
-        if vm.status == "off" and self.lab.vms[vm.name].state != "Running":
+        if vm.status == "off" and vm.down_since is None and not vm.was_running:
             return
         available = self.vm_available(vm)
         if not available and vm.down_since is None:
@@ -294,7 +297,7 @@ class _Simulation:
     def cluster_network_up(self, cluster: str, a: str, b: str, network: str) -> bool:
         if not network:
             return self.view.reachable_any(a, b)
-        return self.view.cluster_path(cluster, network, a, b) is not None
+        return self.view.cluster_reachable(cluster, network, a, b)
 
     def check_membership(self, name: str) -> None:
         cluster = self.lab.clusters[name]
