@@ -686,9 +686,7 @@ class Forwarding:
         found = self._vm_eps.get(key)
         if found is None:
             if self._endpoints is not None and key[1] == self.lab.vms[vm].host:
-                found = tuple(
-                    e for e in self._endpoints if e.owner_kind == "vm" and e.owner == vm
-                )
+                found = tuple(e for e in self._endpoints if e.owner_kind == "vm" and e.owner == vm)
             else:
                 found = tuple(
                     vm_endpoints(self.lt, self.condition, vm, key[1], _m=self.members_helper)
