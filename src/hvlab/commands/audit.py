@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from hvlab.commands.common import out, user_errors
+from hvlab.commands.common import FindingsFormat, Level, out, user_errors
 from hvlab.errors import UserError
 from hvlab.ingest import collect_script as _collect_script
 from hvlab.ingest.audit import run_audit
@@ -20,22 +19,6 @@ from hvlab.rules import fails
 __all__ = ["register"]
 
 
-class AuditFormat(StrEnum):
-    """Output formats of ``hvlab audit``."""
-
-    text = "text"
-    json = "json"
-    sarif = "sarif"
-
-
-class Level(StrEnum):
-    """Severities ``--fail-on`` accepts."""
-
-    error = "error"
-    warning = "warning"
-    info = "info"
-
-
 def audit(
     folder: Annotated[
         Path,
@@ -45,8 +28,8 @@ def audit(
         ),
     ],
     format: Annotated[
-        AuditFormat, typer.Option("--format", "-f", help="text, json or sarif.")
-    ] = AuditFormat.text,
+        FindingsFormat, typer.Option("--format", "-f", help="text, json or sarif.")
+    ] = FindingsFormat.text,
     fail_on: Annotated[
         Level | None,
         typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe."),
@@ -69,10 +52,10 @@ def audit(
     result = run_audit(folder)
     if sql is not None:
         _write(sql, result.sql)
-    if format is AuditFormat.text and output is None:
+    if format is FindingsFormat.text and output is None:
         render_audit(out, result, str(sql) if sql is not None else None)
     else:
-        if format is AuditFormat.sarif:
+        if format is FindingsFormat.sarif:
             text = to_json(audit_sarif(result, base=Path.cwd()))
         else:
             text = to_json(audit_json(result))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from hvlab import api
-from hvlab.commands.common import LabArgument, out, user_errors
+from hvlab.commands.common import FindingsFormat, LabArgument, Level, out, user_errors
 from hvlab.errors import UserError
 from hvlab.report.files import write_atomic
 from hvlab.report.findings import findings_json, findings_sarif, render_findings, render_rules
@@ -19,27 +18,11 @@ from hvlab.rules import check_lab, fails, load_rules
 __all__ = ["register"]
 
 
-class CheckFormat(StrEnum):
-    """Output formats of ``hvlab check``."""
-
-    text = "text"
-    json = "json"
-    sarif = "sarif"
-
-
-class Level(StrEnum):
-    """Severities ``--fail-on`` accepts."""
-
-    error = "error"
-    warning = "warning"
-    info = "info"
-
-
 def check(
     lab: LabArgument,
     format: Annotated[
-        CheckFormat, typer.Option("--format", "-f", help="text, json or sarif.")
-    ] = CheckFormat.text,
+        FindingsFormat, typer.Option("--format", "-f", help="text, json or sarif.")
+    ] = FindingsFormat.text,
     fail_on: Annotated[
         Level | None,
         typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe."),
@@ -58,10 +41,10 @@ def check(
     """Check a lab against the rules of the field; each finding says why and how to fix it."""
     model = api.load(lab)
     result = check_lab(model, select=select or (), ignore=ignore or ())
-    if format is CheckFormat.text and output is None:
+    if format is FindingsFormat.text and output is None:
         render_findings(out, result)
     else:
-        if format is CheckFormat.sarif:
+        if format is FindingsFormat.sarif:
             doc = findings_sarif(result, load_rules(), base=Path.cwd())
         else:
             doc = findings_json(result)
@@ -77,8 +60,8 @@ def check(
 def rules(
     rule_id: Annotated[str | None, typer.Argument(help="Show this rule in full.")] = None,
     format: Annotated[
-        CheckFormat, typer.Option("--format", "-f", help="text or json.")
-    ] = CheckFormat.text,
+        FindingsFormat, typer.Option("--format", "-f", help="text or json.")
+    ] = FindingsFormat.text,
 ) -> None:
     """List the rules, or show one with why it matters, how to fix it and references."""
     catalogue = load_rules()
@@ -88,7 +71,7 @@ def rules(
             from hvlab.model.load import suggest
 
             raise UserError(f"no rule {rule_id!r}{suggest(rule_id, catalogue)}")
-    if format is not CheckFormat.text:
+    if format is not FindingsFormat.text:
         chosen = [catalogue[rule_id]] if rule_id else list(catalogue.values())
         out.print(
             to_json(

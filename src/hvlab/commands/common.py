@@ -20,7 +20,17 @@ from rich.console import Console
 from hvlab.errors import UserError
 from hvlab.report.text import render_problems
 
-__all__ = ["F", "Format", "FormatOption", "LabArgument", "err", "out", "user_errors"]
+__all__ = [
+    "F",
+    "FindingsFormat",
+    "Format",
+    "FormatOption",
+    "LabArgument",
+    "Level",
+    "err",
+    "out",
+    "user_errors",
+]
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -33,6 +43,22 @@ class Format(StrEnum):
 
     text = "text"
     json = "json"
+
+
+class FindingsFormat(StrEnum):
+    """Output formats of the commands that report findings (``check``, ``audit``)."""
+
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
+class Level(StrEnum):
+    """Severities ``--fail-on`` accepts."""
+
+    error = "error"
+    warning = "warning"
+    info = "info"
 
 
 FormatOption = Annotated[

@@ -46,6 +46,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from hvlab.l2.cycles import loop_groups
 from hvlab.l2.forwarding import Attachment, Forwarding, Path
 from hvlab.l2.fromlab import LabPort, LabTopology, port_vlan_config
 from hvlab.l2.network import L2View
@@ -363,46 +364,8 @@ def _may_loop(view: L2View) -> bool:
 
 
 def _cycles(edges: list[tuple[str, str, int]]) -> list[list[int]]:
-    """Return the edge indices of each loop (edges left after stripping dangling bridges)."""
-    degree: dict[str, int] = {}
-    adj: dict[str, list[int]] = {}
-    for i, (x, y, _) in enumerate(edges):
-        for n in (x, y):
-            degree[n] = degree.get(n, 0) + 1
-            adj.setdefault(n, []).append(i)
-    alive = [True] * len(edges)
-    stack = [n for n, d in degree.items() if d == 1]
-    while stack:
-        n = stack.pop()
-        if degree[n] != 1:
-            continue
-        for i in adj[n]:
-            if alive[i]:
-                alive[i] = False
-                x, y, _ = edges[i]
-                degree[x] -= 1
-                degree[y] -= 1
-                other = y if x == n else x
-                if degree[other] == 1:
-                    stack.append(other)
-                break
-    parent: dict[str, str] = {}
-
-    def find(a: str) -> str:
-        while parent.get(a, a) != a:
-            a = parent.get(a, a)
-        return a
-
-    for i, (x, y, _) in enumerate(edges):
-        if alive[i]:
-            rx, ry = find(x), find(y)
-            if rx != ry:
-                parent[ry] = rx
-    groups: dict[str, list[int]] = {}
-    for i, (x, _, _) in enumerate(edges):
-        if alive[i]:
-            groups.setdefault(find(x), []).append(i)
-    return [groups[k] for k in sorted(groups)]
+    """Return the edge indices of each loop, ordered by the loop's first bridge name."""
+    return sorted(loop_groups(edges), key=lambda g: min(min(edges[i][:2]) for i in g))
 
 
 def storms(view: L2View) -> tuple[Storm, ...]:

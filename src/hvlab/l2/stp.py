@@ -72,6 +72,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
+from hvlab.l2.cycles import loop_groups
 from hvlab.l2.mstp import ConfigId, Region, config_id
 from hvlab.l2.pathcost import path_cost
 from hvlab.l2.topology import (
@@ -1565,38 +1566,9 @@ class SpanningTreeResult:
         for li, (a, b) in enumerate(net.links):
             if op.link_up[li] and forwarding(a) and forwarding(b):
                 edges.append((net.pbr[a], net.pbr[b], li))
-        degree: dict[int, int] = {}
-        adj: dict[int, list[int]] = {}
-        for i, (x, y, _) in enumerate(edges):
-            for n in (x, y):
-                degree[n] = degree.get(n, 0) + 1
-                adj.setdefault(n, []).append(i)
-        alive = [True] * len(edges)
-        stack = [n for n, d in degree.items() if d == 1]
-        while stack:
-            n = stack.pop()
-            if degree[n] != 1:
-                continue
-            for i in adj[n]:
-                if alive[i]:
-                    alive[i] = False
-                    x, y, _ = edges[i]
-                    degree[x] -= 1
-                    degree[y] -= 1
-                    other = y if x == n else x
-                    if degree[other] == 1:
-                        stack.append(other)
-                    break
-        find = _Find(len(net.names))
-        for i, (x, y, _) in enumerate(edges):
-            if alive[i]:
-                find.union(x, y)
-        groups: dict[int, list[int]] = {}
-        for i, (x, _, _) in enumerate(edges):
-            if alive[i]:
-                groups.setdefault(find.find(x), []).append(i)
+        groups = loop_groups(edges)
         loops = []
-        for members in groups.values():
+        for members in groups:
             brs = sorted({b for i in members for b in edges[i][:2]})
             links = tuple(sorted(net.link_ids[edges[i][2]] for i in members))
             causes: set[str] = set()

@@ -202,9 +202,39 @@ class _Simulation:
         self._down_vms = {e.names[0] for e in self.condition.failed if e.kind == "vm"}
 
     def account(self) -> None:
-        """Close or open the down/degraded intervals of every VM and service at ``now``."""
+        """Close or open the down/degraded intervals of every VM and service at ``now``.
+
+        This runs after every change for every VM, so it is one tight loop over cached
+        per-(host, NIC signature) answers rather than a call per VM (profiled: the
+        per-call version was half of a 4,000-VM run).
+        """
+        t = self.now
+        attached, degraded, signature = self._attached, self._degraded, self._nic_signature
+        down_vms = self._down_vms
         for vm in self.vms.values():
-            self.account_vm(vm)
+            host = vm.host
+            if vm.status == "running" and host is not None and vm.name not in down_vms:
+                key = (host, signature[vm.name])
+                available = attached.get(key)
+                if available is None:
+                    available = self.vm_available(vm)
+                worse = available and (degraded[key] if key in degraded else self.vm_degraded(vm))
+            elif vm.status == "off" and vm.down_since is None and not vm.was_running:
+                continue
+            else:
+                available = worse = False
+            if not available:
+                if vm.down_since is None:
+                    vm.down_since = t
+            elif vm.down_since is not None:
+                vm.downtime += t - vm.down_since
+                vm.down_since = None
+            if worse:
+                if vm.degraded_since is None:
+                    vm.degraded_since = t
+            elif vm.degraded_since is not None:
+                vm.degraded += t - vm.degraded_since
+                vm.degraded_since = None
         for service in self.services:
             self.account_service(service)
 
