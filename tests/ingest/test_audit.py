@@ -288,7 +288,9 @@ def test_cli_sarif_is_valid_sarif_2_1_0() -> None:
     log = json.loads(output)
     jsonschema.validate(log, schema)
     run = log["runs"][0]
-    assert [r["ruleId"] for r in run["results"]] == ["HV602"]
+    # The sample's README stories: the 50 GB VM's memory file (HV302) on a nearly full
+    # CSV (HV301), the redirect without http:// (HV504) and the 12711 drift (HV602).
+    assert [r["ruleId"] for r in run["results"]] == ["HV301", "HV302", "HV504", "HV602"]
     notes = run["invocations"][0]["toolExecutionNotifications"]
     uris = [n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for n in notes]
     assert any(uri.endswith("Get-VM.json") for uri in uris)

@@ -173,3 +173,37 @@ def vmm_missing(ctx: Context) -> Iterator[Hit]:
         yield Hit(("management", "vms", name), {"vm": name, "where": "in VMM but in no cluster"})
     for name in sorted(clustered - set(mgmt.vms)):
         yield Hit(("vms", name), {"vm": name, "where": "clustered but unknown to VMM"})
+
+
+@rule(
+    "HV604",
+    title="A VM on a cluster node that is not clustered",
+    severity="warning",
+    message="VM {vm} runs on {host}, a node of cluster {cluster}, but is not clustered",
+    rationale=(
+        "A VM created or imported on a node in Hyper-V Manager is not highly available "
+        "until it is added to the cluster: when the node fails it simply stays down, and "
+        "VMM and the cluster disagree about it. The field notes' 12711 drift began with "
+        "VMs exported and imported on a node ('It was then added back to the failover "
+        "cluster again to make them high available')."
+    ),
+    fix=(
+        "Make {vm} highly available (Add-ClusterVirtualMachineRole -VMName {vm} -Cluster "
+        "{cluster}) after moving its files to a CSV, or move it off the cluster node."
+    ),
+    references=(
+        "Field notes: 'System Center Virtual Machine Manager 2008 R2 Error 12711'",
+        "https://learn.microsoft.com/powershell/module/failoverclusters/add-clustervirtualmachinerole",
+    ),
+)
+def vm_not_clustered(ctx: Context) -> Iterator[Hit]:
+    """Fire for each VM whose host is a cluster node and that names no cluster."""
+    ctx.require("clusters")
+    node_cluster = {n: c.name for c in ctx.lab.clusters.values() for n in c.nodes}
+    for vm in ctx.lab.vms.values():
+        if vm.cluster or not vm.host or vm.host not in node_cluster:
+            continue
+        yield Hit(
+            ("vms", vm.name, "host"),
+            {"vm": vm.name, "host": vm.host, "cluster": node_cluster[vm.host]},
+        )
