@@ -303,12 +303,12 @@ class Condition:
 def nic_end(lab: Lab, host: str, nic: str) -> NicEnd | None:
     """Return the cable of ``host:nic`` and its far end, or None when the lab does not cable it."""
     me = f"{host}:{nic}"
-    for link in lab.links:
-        if me in link.endpoints:
-            other = link.endpoints[1] if link.endpoints[0] == me else link.endpoints[0]
-            node, _, port = other.partition(":")
-            return NicEnd(link, node, port)
-    return None
+    link = lab.cable_at(me)
+    if link is None:
+        return None
+    other = link.endpoints[1] if link.endpoints[0] == me else link.endpoints[0]
+    node, _, port = other.partition(":")
+    return NicEnd(link, node, port)
 
 
 def lag_of(lab: Lab, switch: str, port: str) -> tuple[str, Lag] | None:

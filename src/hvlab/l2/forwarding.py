@@ -296,6 +296,9 @@ class _Members:
         self.lab = lt.lab
         self.condition = condition
         self._teams: dict[tuple[str, str], dict[str, tuple[bool, str | None]]] = {}
+        # Every VM on a vSwitch asks for the same uplink members: answer each once.
+        self._member: dict[tuple[str, str, int | None, tuple[bool, str | None]], Member] = {}
+        self._uplink: dict[tuple[str, str], list[tuple[str, tuple[bool, str | None]]]] = {}
         self._cables = {
             (n, p): c for c in lt.lab.links for n, _, p in (e.partition(":") for e in c.endpoints)
         }
@@ -356,6 +359,15 @@ class _Members:
     def member(
         self, host: str, nic: str, tag: int | None, usable: tuple[bool, str | None]
     ) -> Member:
+        key = (host, nic, tag, usable)
+        found = self._member.get(key)
+        if found is None:
+            found = self._member[key] = self._member_uncached(host, nic, tag, usable)
+        return found
+
+    def _member_uncached(
+        self, host: str, nic: str, tag: int | None, usable: tuple[bool, str | None]
+    ) -> Member:
         lab, lt = self.lab, self.lt
         n = lab.hosts[host].nics[nic]
         end = nic_end(lab, host, nic)
@@ -393,6 +405,15 @@ class _Members:
 
     def uplink(self, host: str, vswitch: str) -> list[tuple[str, tuple[bool, str | None]]]:
         """Return (NIC, usability) of a virtual switch's uplink members."""
+        key = (host, vswitch)
+        found = self._uplink.get(key)
+        if found is None:
+            found = self._uplink[key] = self._uplink_uncached(host, vswitch)
+        return found
+
+    def _uplink_uncached(
+        self, host: str, vswitch: str
+    ) -> list[tuple[str, tuple[bool, str | None]]]:
         h = self.lab.hosts[host]
         vs = h.vswitches.get(vswitch)
         if vs is None or vs.type != "External":

@@ -96,8 +96,23 @@ class Lab(LabModel):
     timers: dict[str, bool | int | float | str] = {}
 
     _source: SourceMap = PrivateAttr(default_factory=lambda: SourceMap({}))
+    _cables: dict[str, Link] | None = PrivateAttr(default=None)
 
     @property
     def source(self) -> SourceMap:
         """Return where each object of this lab was written (empty for labs built in code)."""
         return self._source
+
+    def cable_at(self, endpoint: str) -> Link | None:
+        """Return the link cabled to ``node:port``, or None (an index built once per lab).
+
+        Engines ask this for every NIC on every question; a scan of ``links`` each time
+        was the largest cost of checking a 1,000-host lab.
+        """
+        if self._cables is None:
+            index: dict[str, Link] = {}
+            for link in self.links:
+                for end in link.endpoints:
+                    index.setdefault(end, link)
+            self._cables = index
+        return self._cables.get(endpoint)
