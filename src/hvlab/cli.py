@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from hvlab import __version__, api
-from hvlab.commands import audit, check, l2, report, simulate, team
+from hvlab.commands import audit, check, l2, report, simulate, sweep, team
 from hvlab.commands.common import Format, FormatOption, LabArgument, err, out, user_errors
 from hvlab.errors import UserError
 from hvlab.report.jsonout import to_json
@@ -145,7 +145,7 @@ def demo(format: FormatOption = Format.text) -> None:
     render_simulation(out, result)
 
 
-_COMMANDS: tuple[ModuleType, ...] = (check, team, audit, l2, simulate, report)
+_COMMANDS: tuple[ModuleType, ...] = (check, team, audit, l2, simulate, sweep, report)
 for _module in _COMMANDS:
     _module.register(app)
 
