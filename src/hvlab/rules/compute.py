@@ -386,23 +386,7 @@ def _n_plus_one_node(
 )
 def preferred_owners_few(ctx: Context) -> Iterator[Hit]:
     """Fire for each clustered VM whose preferred owners hold fewer than two cluster nodes."""
-    ctx.require("placement")
-    lab = ctx.lab
-    for vm in lab.vms.values():
-        if not vm.preferred_owners or not vm.cluster or vm.cluster not in lab.clusters:
-            continue
-        cluster = lab.clusters[vm.cluster]
-        valid = {n for n in vm.preferred_owners if n in cluster.nodes}
-        if len(valid) < 2 and len(cluster.nodes) >= 2:
-            yield Hit(
-                ("vms", vm.name, "preferred_owners"),
-                {
-                    "vm": vm.name,
-                    "owners": ", ".join(vm.preferred_owners),
-                    "count": len(valid),
-                    "cluster": cluster.name,
-                },
-            )
+    yield from _few_owners(ctx, "preferred_owners")
 
 
 @rule(
@@ -420,23 +404,7 @@ def preferred_owners_few(ctx: Context) -> Iterator[Hit]:
 )
 def possible_owners_few(ctx: Context) -> Iterator[Hit]:
     """Fire for each clustered VM whose possible owners allow fewer than two cluster nodes."""
-    ctx.require("placement")
-    lab = ctx.lab
-    for vm in lab.vms.values():
-        if not vm.possible_owners or not vm.cluster or vm.cluster not in lab.clusters:
-            continue
-        cluster = lab.clusters[vm.cluster]
-        valid = {n for n in vm.possible_owners if n in cluster.nodes}
-        if len(valid) < 2 and len(cluster.nodes) >= 2:
-            yield Hit(
-                ("vms", vm.name, "possible_owners"),
-                {
-                    "vm": vm.name,
-                    "owners": ", ".join(vm.possible_owners),
-                    "count": len(valid),
-                    "cluster": cluster.name,
-                },
-            )
+    yield from _few_owners(ctx, "possible_owners")
 
 
 @rule(
@@ -479,5 +447,27 @@ def nodes_integration_services(ctx: Context) -> Iterator[Hit]:
                     "cluster": cluster.name,
                     "versions": "; ".join(f"{v} ({', '.join(offers[v])})" for v in ordered),
                     "newest": ordered[-1],
+                },
+            )
+
+
+def _few_owners(ctx: Context, field: str) -> Iterator[Hit]:
+    """Yield a hit for each clustered VM whose owner list ``field`` names < 2 of its nodes."""
+    ctx.require("placement")
+    lab = ctx.lab
+    for vm in lab.vms.values():
+        owners: tuple[str, ...] = getattr(vm, field)
+        if not owners or not vm.cluster or vm.cluster not in lab.clusters:
+            continue
+        cluster = lab.clusters[vm.cluster]
+        valid = {n for n in owners if n in cluster.nodes}
+        if len(valid) < 2 and len(cluster.nodes) >= 2:
+            yield Hit(
+                ("vms", vm.name, field),
+                {
+                    "vm": vm.name,
+                    "owners": ", ".join(owners),
+                    "count": len(valid),
+                    "cluster": cluster.name,
                 },
             )
