@@ -147,5 +147,8 @@ class Cluster(LabModel):
     live_migration: LiveMigration = LiveMigration()
     file_servers: Annotated[dict[str, FileServer], keyed()] = {}
     enforced_anti_affinity: bool = False
+    # (Get-Cluster).PreferredSite (2016+): with nodes in two sites, groups without a
+    # preferred site of their own start and fail over there first.
+    preferred_site: str | None = None
     resiliency_period: Duration | None = None
     quarantine_threshold: Annotated[int, Field(ge=0)] | None = None

@@ -154,6 +154,9 @@ class Host(LabModel):
     host_reserve: Bytes | None = None
     rack: str | None = None
     site: str | None = None
+    # Virtual subnets (VSIDs) whose HNV policy (lookup records, Get-NetVirtualizationLookupRecord)
+    # this host holds; a VM of another VSID that starts here cannot reach its network.
+    hnv_policies: tuple[Annotated[int, Field(ge=4096, le=16777214)], ...] = ()
     integration_services: str | None = None
     nics: Annotated[dict[str, Nic], keyed(_nic_short)] = {}
     teams: Annotated[dict[str, Team], keyed()] = {}

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, PrivateAttr
 
-from hvlab.model.base import Duration, LabModel, Speed, keyed
+from hvlab.model.base import Duration, LabModel, Speed, VlanId, keyed
 from hvlab.model.cluster import Cluster
 from hvlab.model.host import Host, OsVersion
 from hvlab.model.network import Link, SpanningTree, Switch
@@ -26,21 +26,36 @@ class Defaults(LabModel):
 
 
 class Site(LabModel):
-    """A site (building, data centre or hosting provider)."""
+    """A site (building, data centre or hosting provider).
+
+    ``subnets`` maps a VLAN to the IPv4 subnet it carries at this site
+    (``{20: 10.1.20.0/24}``); a VLAN with the same subnet at two sites is a stretched
+    subnet, where a VM keeps its address after it moves. A ``hosting`` or ``cloud`` site
+    has only the hosts the lab gives it (the capacity it rents).
+    """
 
     name: str
     description: str = ""
     kind: Literal["datacenter", "hosting", "cloud"] = "datacenter"
+    subnets: dict[VlanId, str] = {}
 
 
 class WanLink(LabModel):
-    """A WAN connection between two sites."""
+    """A WAN connection between two sites.
+
+    ``vlans`` are extended over it at layer 2 (dark fibre, VPLS, OTV: a stretched VLAN);
+    ``switches`` names the switch at each end that carries them, in the order of
+    ``sites``. Without ``vlans`` the link is routed and carries only IP traffic between
+    the sites' subnets (replication, cross-subnet heartbeats, migration).
+    """
 
     name: str
     sites: tuple[str, str]
     bandwidth: Speed
     latency: Duration = 10
     provider: str = ""
+    vlans: tuple[VlanId, ...] = ()
+    switches: tuple[str, str] | None = None
 
 
 def _vlan_names(value: object) -> object:

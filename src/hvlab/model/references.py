@@ -358,6 +358,51 @@ class _Checker:
             return
         self.exists(path, share.lower(), shares[server.lower()], f"share on {server}", "shares")
 
+    def sites(self) -> None:
+        """Site names must be declared under ``sites:`` once any site is declared there."""
+        lab = self.lab
+        if not lab.sites:
+            return
+        names = set(lab.sites)
+        for sw in lab.switches.values():
+            if sw.site is not None:
+                self.exists(("switches", sw.name, "site"), sw.site, names, "site")
+        for host in lab.hosts.values():
+            if host.site is not None:
+                self.exists(("hosts", host.name, "site"), host.site, names, "site")
+        for c in lab.clusters.values():
+            if c.quorum.witness_site is not None:
+                where: tuple[str | int, ...] = ("clusters", c.name, "quorum", "witness_site")
+                self.exists(where, c.quorum.witness_site, names, "site")
+            if c.preferred_site is not None:
+                where = ("clusters", c.name, "preferred_site")
+                self.exists(where, c.preferred_site, names, "site")
+        for vm in lab.vms.values():
+            if vm.preferred_site is not None:
+                self.exists(("vms", vm.name, "preferred_site"), vm.preferred_site, names, "site")
+        for wan in lab.wan_links.values():
+            base: tuple[str | int, ...] = ("wan_links", wan.name)
+            for i, site in enumerate(wan.sites):
+                self.exists((*base, "sites", i), site, names, "site")
+            if wan.sites[0] == wan.sites[1]:
+                self.report((*base, "sites"), "a WAN link joins two different sites")
+            if wan.vlans and wan.switches is None:
+                self.report(
+                    (*base, "switches"),
+                    "a WAN link that extends VLANs needs the switch at each end: "
+                    "switches: [HQ-SWITCH, DR-SWITCH]",
+                )
+            for i, end in enumerate(wan.switches or ()):
+                where = (*base, "switches", i)
+                if self.exists(where, end, lab.switches, "switch"):
+                    at = lab.switches[end].site
+                    if at != wan.sites[i]:
+                        self.report(
+                            where,
+                            f"switch {end} is in site {at or '(none)'}, not {wan.sites[i]}: "
+                            "list the switches in the order of sites",
+                        )
+
     def timers(self) -> None:
         from hvlab.defaults import DEFAULTS
         from hvlab.settings import parse_override
@@ -381,6 +426,7 @@ def check_references(lab: Lab) -> list[Problem]:
     member_of = checker.clusters()
     checker.vms(member_of)
     checker.services()
+    checker.sites()
     checker.scenarios()
     checker.timers()
     return checker.problems

@@ -59,7 +59,16 @@ class VmNic(LabModel):
     vmq_weight: Annotated[int, Field(ge=0, le=100)] = 100
     mac: str | None = None
     ip: str | None = None
+    # Set-VMNetworkAdapterFailoverConfiguration: the address Replica injects into the
+    # guest when it starts at the replica site (IPv4Address/IPv4SubnetMask/gateway).
     failover_ip: str | None = None
+    failover_gateway: str | None = None
+    # Hyper-V Network Virtualization (Set-VMNetworkAdapter -VirtualSubnetId): the
+    # customer address is kept wherever the VM runs, if the host has the VSID's policy.
+    virtual_subnet_id: Annotated[int, Field(ge=4096, le=16777214)] | None = None
+    # TTL of the VM's DNS A record: clients keep the old address this long after a
+    # failover to a new one (Windows registers dynamic records with 20 minutes).
+    dns_ttl: Duration | None = None
     mtu: Annotated[int, Field(ge=576, le=16384)] = 1500
     # Port security of Set-VMNetworkAdapter / Add-VMNetworkAdapterAcl; any of them
     # makes Hyper-V fall back from SR-IOV to the synthetic path.
@@ -125,6 +134,7 @@ class VirtualMachine(LabModel):
     possible_owners: tuple[str, ...] = ()
     anti_affinity: tuple[str, ...] = ()
     replica: Replica | None = None
+    preferred_site: str | None = None
     iscsi: GuestIscsi | None = None
     boot_time: Duration | None = None
     dirty_rate: Bytes | None = None
