@@ -40,7 +40,7 @@ DownOption = Annotated[
     typer.Option(
         "--down",
         help="An element that is down: switch:NAME, lag:SW:NAME, link:A:P~B:Q, port:SW:P, "
-        "nic:HOST:NIC, node:HOST (repeatable).",
+        "nic:HOST:NIC, node:HOST, rack:NAME, site:NAME, wan:NAME (repeatable).",
     ),
 ]
 

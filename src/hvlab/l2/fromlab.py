@@ -1,5 +1,5 @@
 """From a lab to the spanning-tree engine's input: one bridge per switch (or stack), one port
-per physical port or LAG, one link per cable or per LAG pair.
+per physical port or LAG, one link per cable, per LAG pair or per WAN link that extends VLANs.
 
 :func:`topology_from_lab` builds a :class:`LabTopology`: the
 :class:`~hvlab.l2.topology.Topology` the engine solves plus the maps needed to go back
@@ -52,6 +52,18 @@ Links
     plain port, does not bundle, and the link is left out when an end does not forward
     (the ``lacp.no_partner`` setting says whether an LACP end suspends or runs the port
     as an individual link).
+WAN links that extend VLANs
+    A WAN link with ``vlans`` and ``switches`` (dark fibre, VPLS, OTV) is a
+    point-to-point trunk between its two switches carrying exactly those VLANs: one
+    port ``wan:NAME`` on each switch (``LabPort.name``; on the bridge
+    ``SWITCH:wan:NAME``, as a stack member's port, so that paths read
+    ``hq-sw1:wan:HQ-DR → dr-sw1:wan:HQ-DR``), one link named ``wan:NAME``. Its speed is
+    the WAN ``bandwidth``, so its default cost follows it (IEEE 802.1D-2004 §17.14 and
+    Table 17-3: 200 Mb/s has the long cost 20,000,000,000,000 / 200,000,000 = 100,000);
+    its MTU is taken as :data:`WAN_MTU` (the lab gives none). Spanning tree runs over
+    it: a stretched VLAN makes the two sites one spanning-tree domain. The link is down
+    when ``wan:NAME`` is failed or the switch at either end is down (switch, rack or
+    site). A WAN link without ``vlans`` is routed and is no layer-2 link.
 Host-facing ports
     Ports with no link in the topology (cabled to hosts, or not cabled).
 """
@@ -79,13 +91,15 @@ from hvlab.l2.topology import (
     Timers,
     Topology,
 )
-from hvlab.model.lab import Lab
+from hvlab.model.elements import Element
+from hvlab.model.lab import Lab, WanLink
 from hvlab.model.network import Lag, StpTimers, Switch, port_number
 from hvlab.model.network import Link as Cable
 from hvlab.model.network import Port as SwitchPort
 from hvlab.settings import setting, setting_ms
 
 __all__ = [
+    "WAN_MTU",
     "ExcludedCable",
     "LabPort",
     "LabTopology",
@@ -99,6 +113,11 @@ __all__ = [
 ]
 
 _MAX_NUMBER: Mapping[str, int] = {"802.1D-2004": 4095, "802.1D-1998": 255, "linux": 1023}
+
+#: MTU of a WAN link that extends VLANs. The lab has no field for it; 1500 is the
+#: Ethernet default, and what a provider's VPLS or an OTV overlay (which adds its own
+#: header) is most often good for, so jumbo frames across a stretched VLAN are flagged.
+WAN_MTU = 1500
 
 
 # ---------------------------------------------------------------------------
@@ -221,10 +240,12 @@ class LabPort:
     switch, name : str
         The lab switch and the lab's name of the port or LAG (a LAG belongs to the
         switch that declares it).
-    kind : {"port", "lag"}
-        A physical port or a LAG.
+    kind : {"port", "lag", "wan"}
+        A physical port, a LAG, or the end of a WAN link that extends VLANs (``name``
+        ``wan:NAME``; no lab port stands behind it).
     members : tuple of (str, str)
-        The physical ports ``(switch, port)`` it is made of (a port: itself).
+        The physical ports ``(switch, port)`` it is made of (a port or a WAN end:
+        itself).
     up_members : tuple of (str, str)
         The members that are up under the topology's Condition (bundled and with link).
     member_speeds : tuple of int
@@ -245,7 +266,7 @@ class LabPort:
     ref: PortRef
     switch: str
     name: str
-    kind: Literal["port", "lag"]
+    kind: Literal["port", "lag", "wan"]
     members: tuple[tuple[str, str], ...]
     up_members: tuple[tuple[str, str], ...]
     member_speeds: tuple[int, ...]
@@ -257,7 +278,9 @@ class LabPort:
 
     @property
     def element(self) -> str:
-        """Return the element name (``port:tor1:5`` or ``lag:tor1:Po1``)."""
+        """Return the element name (``port:tor1:5``, ``lag:tor1:Po1`` or ``wan:HQ-DR``)."""
+        if self.kind == "wan":
+            return self.name
         return f"{self.kind}:{self.switch}:{self.name}"
 
     @property
@@ -313,6 +336,9 @@ class LabTopology:
         Cable element name → topology link id.
     excluded : tuple of ExcludedCable
         Cables between switches left out of the topology.
+    wan_links : Mapping[str, str]
+        WAN link name → topology link id (``wan:NAME``), for the WAN links that extend
+        VLANs (they have no cables: ``link_cables`` maps their link to ``()``).
     notes : tuple of str
         Assumptions applied to this lab (derived MACs, MLAG as one bridge, ...).
     """
@@ -329,6 +355,7 @@ class LabTopology:
     cable_link: Mapping[str, str]
     excluded: tuple[ExcludedCable, ...] = ()
     notes: tuple[str, ...] = ()
+    wan_links: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     _peer: Mapping[PortRef, tuple[PortRef, str]] = field(
         default_factory=lambda: MappingProxyType({}), repr=False
     )
@@ -438,6 +465,56 @@ def _member_up(lab: Lab, condition: Condition, sw: str, port: str, cable: Cable 
     if not condition.port_is_up(lab, sw, port):
         return False
     return cable is None or condition.link_is_up(lab, cable)
+
+
+def _wan_is_up(lab: Lab, condition: Condition, wan: WanLink) -> bool:
+    if Element("wan", (wan.name,)) in condition.failed:
+        return False
+    return all(condition.switch_is_up(lab, s) for s in wan.switches or ())
+
+
+def _wan_ends(
+    lab: Lab, bridge_of: Mapping[str, str], kind: Mapping[str, str], notes: list[str]
+) -> dict[str, tuple[tuple[str, PortRef], tuple[str, PortRef]]]:
+    """Return WAN name → ((switch, port ref), (switch, port ref)) of the layer-2 WAN links.
+
+    Only a WAN link that extends VLANs is a layer-2 link; a routed one carries IP
+    between the sites' subnets and no frames, so it is no edge of any VLAN.
+    """
+    out: dict[str, tuple[tuple[str, PortRef], tuple[str, PortRef]]] = {}
+    for wan in lab.wan_links.values():
+        if not wan.vlans or wan.switches is None:
+            continue
+        a, b = wan.switches
+        if a not in bridge_of or b not in bridge_of:
+            continue  # reported by the reference check
+        name = f"wan:{wan.name}"
+        ba, bb = bridge_of[a], bridge_of[b]
+        if ba == bb and kind[ba] == "mlag":
+            notes.append(
+                f"{name}: joins two peers of MLAG domain {ba}, one logical bridge; "
+                "left out of spanning tree like a peer link"
+            )
+            continue
+        # The bridge port is named SWITCH:wan:NAME, as a stack member's port is: a path
+        # then reads hq-sw1:wan:HQ-DR → dr-sw1:wan:HQ-DR, and two ends on one stack
+        # bridge stay two ports (the link is then a loop back into the bridge).
+        ra, rb = (ba, f"{a}:{name}"), (bb, f"{b}:{name}")
+        out[wan.name] = ((a, ra), (b, rb))
+        vlans = ", ".join(map(str, sorted(set(wan.vlans))))
+        notes.append(
+            f"{name}: VLAN {vlans} extended at layer 2 between {a} ({wan.sites[0]}) and "
+            f"{b} ({wan.sites[1]}) as a {_speed_text(wan.bandwidth)} trunk: spanning tree "
+            f"runs across it, one domain for both sites; MTU taken as {WAN_MTU}"
+        )
+    return out
+
+
+def _speed_text(bps: int) -> str:
+    for unit, size in (("T", 10**12), ("G", 10**9), ("M", 10**6), ("k", 10**3)):
+        if bps >= size and bps % size == 0:
+            return f"{bps // size} {unit}b/s"
+    return f"{bps} b/s"
 
 
 @dataclass
@@ -576,6 +653,13 @@ def topology_from_lab(lab: Lab, condition: Condition | None = None) -> LabTopolo
     def lag_up(info: _LagInfo, cond: Condition) -> list[tuple[str, str]]:
         return [m for m in info.bundled if _member_up(lab, cond, m[0], m[1], info.cables.get(m))]
 
+    # WAN links that extend VLANs. Dark fibre and a VPLS pseudowire carry BPDUs like any
+    # other frame, so a stretched VLAN merges the two sites' spanning-tree domains into
+    # one: one root for both sites, and a second path between them is blocked somewhere.
+    # (OTV and some VPLS services filter BPDUs at the edge and keep the domains apart;
+    # hvlab does not model that.)
+    wan_ends = _wan_ends(lab, bridge_of, kind, notes)
+
     # ports
     lab_ports: dict[PortRef, LabPort] = {}
     port_ref: dict[tuple[str, str], PortRef] = {}
@@ -685,6 +769,27 @@ def topology_from_lab(lab: Lab, condition: Condition | None = None) -> LabTopolo
                         },
                     )
                 )
+        for wan_name, ends in wan_ends.items():
+            wan = lab.wan_links[wan_name]
+            for sw_name, ref in ends:
+                if ref[0] != name:
+                    continue
+                port_name = f"wan:{wan_name}"
+                lab_ports[ref] = LabPort(
+                    ref=ref,
+                    switch=sw_name,
+                    name=port_name,
+                    kind="wan",
+                    members=((sw_name, port_name),),
+                    up_members=((sw_name, port_name),) if _wan_is_up(lab, condition, wan) else (),
+                    member_speeds=(wan.bandwidth,),
+                    speed_bps=wan.bandwidth,
+                    vlans=VlanConfig("trunk", None, frozenset(wan.vlans), 1),
+                    mtu=WAN_MTU,
+                )
+                port_ref[(sw_name, port_name)] = ref
+                # No number of its own: the lowest free one, after the lab's ports.
+                pending.append((ref, None, None, {"speed_bps": wan.bandwidth}))
         # numbers: explicit, then derived when free, then the lowest free one
         used: set[int] = set()
         chosen: dict[PortRef, int] = {}
@@ -786,6 +891,14 @@ def topology_from_lab(lab: Lab, condition: Condition | None = None) -> LabTopolo
             cable_link[c.element] = link.id
         peer[ra] = (rb, link.id)
         peer[rb] = (ra, link.id)
+    wan_links: dict[str, str] = {}
+    for wan_name, ((_, ra), (_, rb)) in wan_ends.items():
+        link = Link(ra, rb, name=f"wan:{wan_name}")
+        topo_links.append(link)
+        link_cables[link.id] = ()
+        wan_links[wan_name] = link.id
+        peer[ra] = (rb, link.id)
+        peer[rb] = (ra, link.id)
     try:
         topology = Topology(tuple(bridges), tuple(topo_ports), tuple(topo_links))
     except UserError as exc:
@@ -803,6 +916,7 @@ def topology_from_lab(lab: Lab, condition: Condition | None = None) -> LabTopolo
         cable_link=MappingProxyType(cable_link),
         excluded=tuple(excluded),
         notes=tuple(notes),
+        wan_links=MappingProxyType(wan_links),
         _peer=MappingProxyType(peer),
     )
 
@@ -845,6 +959,8 @@ def failures_from_condition(lt: LabTopology, condition: Condition | None) -> Fai
       ``min_links`` (every member's port or cable down). A LAG whose cables were all left
       out of the topology (an LACP pair that does not bundle) is down even with nothing
       failed.
+    * A WAN link that extends VLANs fails as a link when ``wan:NAME`` is failed; the
+      switch at one end failing (switch, rack, site) takes its port down, as for a cable.
 
     Parameters
     ----------
@@ -852,6 +968,13 @@ def failures_from_condition(lt: LabTopology, condition: Condition | None) -> Fai
         From :func:`topology_from_lab` (built with the same Condition for LAG costs).
     condition : Condition or None
         What is failed.
+
+    Returns
+    -------
+    Failures
+        Failed bridges, ports and links, by the topology's names (``link:wan:HQ-DR``
+        for a failed WAN link), for :func:`hvlab.l2.stp.solve`: a port that is down
+        takes the Disabled role (IEEE 802.1D-2004 §17.7).
     """
     condition = condition or Condition.none()
     lab = lt.lab
@@ -866,6 +989,13 @@ def failures_from_condition(lt: LabTopology, condition: Condition | None) -> Fai
     excluded = _excluded_set(lt)
     for ref, lp in lt.ports.items():
         if ref[0] in bridges:
+            continue
+        if lp.kind == "wan":
+            wan_name = lp.name.removeprefix("wan:")
+            if Element("wan", (wan_name,)) in condition.failed:
+                links.add(lt.wan_links[wan_name])
+            elif not condition.switch_is_up(lab, lp.switch):
+                ports.add(ref)  # a stack member at one end is down, its bridge is not
             continue
         if lp.kind == "lag":
             up = 0

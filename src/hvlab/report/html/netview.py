@@ -340,6 +340,27 @@ def _lines(lab: Lab, lt: LabTopology) -> list[DrawLine]:
                 why=why,
             )
         )
+    # WAN links that extend VLANs are spanning-tree links without cables.
+    ends_of = {link.id: (link.a, link.b) for link in lt.topology.links}
+    for wan_name, link_id in lt.wan_links.items():
+        wan = lab.wan_links[wan_name]
+        ra, rb = ends_of[link_id]
+        na, nb = lt.ports[ra].switch, lt.ports[rb].switch
+        lines.append(
+            DrawLine(
+                id=unique(line_id(na, f"wan-{wan_name}", nb, f"wan-{wan_name}")),
+                a=na,
+                b=nb,
+                pa=f"wan:{wan_name}",
+                pb=f"wan:{wan_name}",
+                kind="isl",
+                cables=(),
+                refs=(ra, rb),
+                stp_link=link_id,
+                element=f"wan:{wan_name}",
+                speeds=(wan.bandwidth,),
+            )
+        )
     return lines
 
 
@@ -394,7 +415,14 @@ def _state(
     vlan: int | None,
 ) -> tuple[str, str]:
     """Return (state letter, blocked-port description) of ``line`` in one view."""
-    up = [condition.link_is_up(lab, c) for c in line.cables]
+    if line.element.startswith("wan:"):
+        wan = lab.wan_links[line.element.removeprefix("wan:")]
+        up = [
+            not condition.is_down(line.element)
+            and all(condition.switch_is_up(lab, s) for s in wan.switches or ())
+        ]
+    else:
+        up = [condition.link_is_up(lab, c) for c in line.cables]
     if not any(up):
         return "D", ""
     if line.kind == "direct":
