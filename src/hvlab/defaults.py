@@ -12,9 +12,10 @@ Naming scheme
 -------------
 ``<area>.<PowerShellName or IEEE name>[.<variant>]``. Areas: ``cluster`` (failover
 cluster common and group properties), ``hyperv`` (host and VM settings), ``livemigration``,
-``replica`` (Hyper-V Replica), ``csv``, ``smb``, ``lbfo`` (Windows NIC Teaming), ``lacp``
-(IEEE 802.1AX), ``stp`` (IEEE 802.1D/802.1w/802.1Q), ``nic`` (NDIS keywords),
-``healthcheck.kemp`` and ``healthcheck.haproxy``. A ``.WindowsServer2016``-style variant
+``replica`` (Hyper-V Replica), ``dns`` (the DNS client in a guest), ``csv``, ``smb``,
+``lbfo`` (Windows NIC Teaming), ``lacp`` (IEEE 802.1AX), ``stp`` (IEEE
+802.1D/802.1w/802.1Q), ``nic`` (NDIS keywords), ``healthcheck.kemp`` and
+``healthcheck.haproxy``. A ``.WindowsServer2016``-style variant
 names the first version a value applies to; ``applies_to`` spells out the range.
 
 Units
@@ -1165,6 +1166,37 @@ _TABLE: Final[tuple[Default, ...]] = (
         "Unpublished and data-dependent; 2:1 as for live migration.",
         assumption=True,
     ),
+    _d(
+        "replica.wan_share",
+        "equal",
+        "enum",
+        _2012_ON,
+        "None published: Replica has no per-VM bandwidth reservation (bandwidth is limited "
+        "only by QoS policies the administrator adds); TCP flows sharing a bottleneck tend to "
+        "equal shares",
+        "How a WAN link's bandwidth is divided among the VMs whose replication crosses it "
+        "(hvlab.cluster.sites.replication_share_bps). 'equal': each VM gets bandwidth / n, "
+        "the worst case for a VM whose cycle overlaps everyone else's; 'demand': in "
+        "proportion to each VM's wire bytes per second (all keep up exactly when the link's "
+        "total fits); 'none': each VM gets the whole route, as if it replicated alone.",
+        assumption=True,
+    ),
+    # --- DNS client in the guest ---
+    _d(
+        "dns.registration_ttl",
+        1200,
+        "s",
+        _ALL,
+        "Microsoft Learn, 'Policy CSP - ADMX_DnsClient', DNS_RegistrationTtl ('TTL value for "
+        "A and PTR records': 'By default, the TTL is 1200 seconds (20 minutes)'), "
+        "https://learn.microsoft.com/en-us/windows/client-management/mdm/"
+        "policy-csp-admx-dnsclient#dns_registrationttl; the same 1200 s is the default "
+        "HostRecordTTL of a cluster network name, https://learn.microsoft.com/en-us/"
+        "previous-versions/windows/desktop/mscs/hostrecordttl",
+        "TTL of the A record a Windows guest registers dynamically (DnsCache "
+        "DefaultRegistrationTTL). After a VM comes up with a new address (a Replica "
+        "failover address), clients and DNS servers keep the old one cached this long.",
+    ),
     # --- Random faults for `hvlab simulate --random-faults` (assumptions) ---
     _d(
         "sim.mtbf.link",
@@ -1919,6 +1951,7 @@ _SECTIONS: Final[tuple[tuple[str, str], ...]] = (
     ("hyperv", "Hyper-V host and virtual machines"),
     ("livemigration", "Live migration"),
     ("replica", "Hyper-V Replica"),
+    ("dns", "DNS client in the guest"),
     ("smb", "SMB 3 transparent failover"),
     ("lbfo", "Windows NIC Teaming (LBFO)"),
     ("lacp", "Link aggregation (IEEE 802.1AX LACP)"),

@@ -97,6 +97,14 @@ PREDICTED: dict[str, Found] = {
     "scale-out-file-server.yaml": {
         ("HV305", "clusters.FSCLU.file_servers.TraditionalFS.shares.Data"),
     },
+    # Data protection: "Hyper-V Replica to a second site or to a hosting provider". LOG1
+    # changes more than its fifth of the 200 Mb/s WAN carries each cycle; FS1 boots in DR
+    # with its HQ address; one WAN link carries replication and the stretched cluster.
+    "two-site-replica.yaml": {
+        ("HV701", "vms.LOG1.replica"),
+        ("HV702", "vms.FS1.nics[0]"),
+        ("HV704", "wan_links.HQ-DR"),
+    },
 }
 
 INCIDENTAL: dict[str, dict[tuple[str, str], str]] = {
@@ -109,7 +117,25 @@ INCIDENTAL: dict[str, dict[tuple[str, str], str]] = {
     "kemp-iis-host-headers-fixed.yaml": {
         ("HV204", "clusters.WEBCLU.networks.Cluster"): "same cluster as the broken variant",
     },
+    "two-site-replica.yaml": {
+        ("HV204", "clusters.HQ-CLU.networks.Cluster"): (
+            "HQ-CLU carries heartbeat, CSV and live migration on one network; true, not the "
+            "note's topic"
+        ),
+        ("HV204", "clusters.METRO.networks.Cluster"): "the same network design in METRO",
+        ("HV203", "clusters.METRO.networks.Cluster"): (
+            "METRO's stretched Cluster VLAN crosses the 200 Mb/s metro link, so CSV and live "
+            "migration between the sites get 200M of the nodes' 10G: the price of stretching it"
+        ),
+        ("HV218", "clusters.METRO.live_migration"): (
+            "ERP1 (32 GiB, default dirty rate) cannot be live-migrated between METRO's sites "
+            "over 200 Mb/s: true of any busy VM on a stretched cluster over a thin link"
+        ),
+    },
 }
+
+# Examples whose lab file still has to change to match its header; strict, so the test
+# fails once the example is fixed and the entry must go.
 
 CLEAN_VARIANTS = {
     "kemp-iis-host-headers-fixed.yaml": "kemp-iis-host-headers.yaml",
@@ -131,7 +157,10 @@ def test_every_example_is_listed() -> None:
     assert set(LABS) == set(PREDICTED), "list the findings of every example in PREDICTED"
 
 
-@pytest.mark.parametrize("name", LABS)
+@pytest.mark.parametrize(
+    "name",
+    [n for n in LABS],
+)
 def test_example_findings_are_exactly_predicted(name: str) -> None:
     expected = PREDICTED[name] | set(INCIDENTAL.get(name, {}))
     found = _findings(name)

@@ -10,6 +10,8 @@ terminal. The simulator composes them with its Condition (what is down) and cloc
   CSV redirected access.
 * :mod:`~hvlab.cluster.migration` — live, storage and shared-nothing migration, drain.
 * :mod:`~hvlab.cluster.replica` — Hyper-V Replica RPO and failovers.
+* :mod:`~hvlab.cluster.sites` — sites: WAN routes, replication bandwidth shares, IP mobility
+  after a move to another site, witness reach and heartbeat kinds of stretched clusters.
 * :mod:`~hvlab.cluster.fileserver` — a copy to a SOFS vs an active-passive share when the
   serving node dies.
 
@@ -58,6 +60,25 @@ from hvlab.cluster.replica import (
     test_failover,
     unplanned_failover,
 )
+from hvlab.cluster.sites import (
+    Mobility,
+    WanRoute,
+    cluster_sites,
+    heartbeat_route_kind,
+    mobility,
+    replica_target_hosts,
+    replica_target_site,
+    replicating_vms,
+    replication_demand_bps,
+    replication_share_bps,
+    replication_shares,
+    routed_reachable,
+    site_of,
+    stretched,
+    vm_reachable_after_move,
+    wan_route,
+    witness_reachable_by,
+)
 from hvlab.cluster.storage import (
     CsvAccess,
     CsvUsage,
@@ -78,6 +99,7 @@ __all__ = [
     "DrainResult",
     "FileCopyOutcome",
     "LiveMigrationResult",
+    "Mobility",
     "NodeFailureStorage",
     "NodeStatus",
     "PartitionVotes",
@@ -93,8 +115,10 @@ __all__ = [
     "StorageMigrationResult",
     "VmPlacement",
     "VoteState",
+    "WanRoute",
     "can_start",
     "cluster_os",
+    "cluster_sites",
     "copy_during_owner_failure",
     "csv_access",
     "csv_network",
@@ -102,8 +126,10 @@ __all__ = [
     "data_loss_ms",
     "drain",
     "effective_rpo_ms",
+    "heartbeat_route_kind",
     "live_migration",
     "migration_rate",
+    "mobility",
     "node_failure_storage",
     "node_isolation",
     "node_status",
@@ -111,14 +137,26 @@ __all__ = [
     "planned_failover",
     "precopy",
     "quorum",
+    "replica_target_hosts",
+    "replica_target_site",
+    "replicating_vms",
     "replication",
+    "replication_demand_bps",
+    "replication_share_bps",
+    "replication_shares",
     "reservation",
     "route_timeout",
     "route_timeout_ms",
+    "routed_reachable",
     "shared_nothing_migration",
+    "site_of",
     "steady_votes",
     "storage_migration",
+    "stretched",
     "test_failover",
     "unplanned_failover",
+    "vm_reachable_after_move",
+    "wan_route",
+    "witness_reachable_by",
     "worst_node_failure",
 ]

@@ -29,6 +29,11 @@
    ``MinimumNeverPreemptPriority`` (3000: High is never preempted) are preempted.
    Preempted VMs are placed again afterwards under the same rules.
 8. A VM that fits nowhere stays **Failed**.
+9. **Sites** (Windows Server 2016 site-aware clusters, nodes with ``site:`` in two
+   sites): the node order of step 4 is kept, but nodes in the group's preferred site
+   (the VM's ``preferred_site``, else the cluster's ``PreferredSite``) come first; a
+   group without either fails over within the failed node's site first ("failover
+   affinity", "Site-aware Failover Clusters in Windows Server 2016").
 
 Deterministic tie-breaks (unpublished; hvlab's choices): VMs of equal priority are placed
 in lab-file order; among nodes with equally few groups the first after the failed node in
@@ -275,18 +280,29 @@ def place(
     started_on: Counter[str] = Counter()
     counts = failovers_in_period or {}
 
+    site = {n: lab.hosts[n].site if n in lab.hosts else None for n in nodes}
+    site_aware = (
+        os_rank(version) >= os_rank("WindowsServer2016")
+        and len({s for s in site.values() if s is not None}) > 1
+    )
+
     def node_order(vm: VirtualMachine, source: str, candidates: list[str]) -> list[str]:
         allowed = set(candidates)
         if vm.preferred_owners:
             pref = [n for n in vm.preferred_owners if n in position]
             full = pref + [n for n in nodes if n not in set(pref)]
             start = full.index(source) + 1 if source in full else 0
-            return [n for n in full[start:] + full[:start] if n in allowed]
-        base = position.get(source, -1)
-        return sorted(
-            candidates,
-            key=lambda n: (groups[n], (position[n] - base - 1) % len(nodes)),
-        )
+            order = [n for n in full[start:] + full[:start] if n in allowed]
+        else:
+            base = position.get(source, -1)
+            order = sorted(
+                candidates,
+                key=lambda n: (groups[n], (position[n] - base - 1) % len(nodes)),
+            )
+        if site_aware:
+            wanted = vm.preferred_site or clu.preferred_site or site.get(source)
+            order.sort(key=lambda n: site[n] != wanted)  # stable: keeps the order within a site
+        return order
 
     def conflicts(vm: VirtualMachine, node: str) -> bool:
         if not vm.anti_affinity:

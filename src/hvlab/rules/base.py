@@ -1,7 +1,8 @@
 """The rule model: a rule is a declared object; checking a lab yields findings.
 
 A rule declares its id (``HV1xx`` teaming, ``HV2xx`` network, ``HV3xx`` storage,
-``HV4xx`` compute/VMs, ``HV5xx`` services, ``HV6xx`` management/operations), a
+``HV4xx`` compute/VMs, ``HV5xx`` services, ``HV6xx`` management/operations,
+``HV7xx`` sites and disaster recovery), a
 title, a severity, a message template, why it matters, how to fix it, and
 references; its ``check`` looks at a :class:`Context` (the lab plus lazily
 computed engine answers) and yields :class:`Hit` objects. The same declaration
@@ -63,6 +64,7 @@ class Rule:
             "4": "compute",
             "5": "services",
             "6": "operations",
+            "7": "sites",
         }[self.id[2]]
 
 

@@ -46,7 +46,7 @@ def render_rule_index() -> str:
         "",
         "`hvlab check LAB` runs them; `hvlab rules ID` shows one. Ids: HV1xx teaming, "
         "HV2xx network, HV3xx storage, HV4xx compute/VMs, HV5xx services, "
-        "HV6xx management/operations.",
+        "HV6xx management/operations, HV7xx sites and disaster recovery.",
         "",
         "| rule | severity | title |",
         "|---|---|---|",

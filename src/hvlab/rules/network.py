@@ -370,8 +370,16 @@ def _csv_network(cluster: Cluster) -> str | None:
 def cluster_network_partitioned(ctx: Context) -> Iterator[Hit]:
     """Fire for each cluster network with a pair of nodes that cannot reach each other on it."""
     ctx.require("switches", "links", "host_nics")
+    # Nodes in different sites on a network with a different subnet per site are routed
+    # between the sites, not bridged: a WAN route between the sites reaches them.
+    from hvlab.cluster.sites import routed_reachable
+
     for (cluster, network), found in _paths(ctx).items():
-        broken = [p for p in found.pairs if p.path is None]
+        broken = [
+            p
+            for p in found.pairs
+            if p.path is None and not routed_reachable(ctx.lab, cluster, network, p.a, p.b)
+        ]
         if broken:
             yield Hit(
                 ("clusters", cluster, "networks", network),

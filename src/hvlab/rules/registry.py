@@ -14,11 +14,11 @@ from hvlab.rules.base import Context, Hit, Rule, Severity
 
 __all__ = ["RULES", "TOPICS", "load_rules", "rule"]
 
-TOPICS = ("teaming", "network", "storage", "compute", "services", "operations")
+TOPICS = ("teaming", "network", "storage", "compute", "services", "operations", "sites")
 """The topic modules of :mod:`hvlab.rules`, one per hundreds digit of the ids."""
 
 RULES: dict[str, Rule] = {}
-_ID = re.compile(r"^HV[1-6]\d\d$")
+_ID = re.compile(r"^HV[1-7]\d\d$")
 
 
 def rule(

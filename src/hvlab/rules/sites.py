@@ -1,0 +1,390 @@
+"""HV7xx — sites and disaster recovery: replication over the WAN, IP mobility, witness, WAN paths.
+
+The rules ask :mod:`hvlab.cluster.sites` (WAN routes, replication shares, mobility) and
+:mod:`hvlab.cluster.replica` (whether a link keeps up). A lab without ``sites`` or
+``wan_links`` describes one site: these rules have nothing to say about it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+from hvlab.cluster.replica import replication
+from hvlab.cluster.sites import (
+    Mobility,
+    cluster_sites,
+    mobility,
+    replica_target_hosts,
+    replica_target_site,
+    replicating_vms,
+    replication_demand_bps,
+    replication_shares,
+    site_of,
+    wan_route,
+)
+from hvlab.condition import Condition
+from hvlab.model.elements import Element
+from hvlab.model.lab import Lab
+from hvlab.model.units import format_bytes, format_duration, format_speed
+from hvlab.rules.base import Context, Hit
+from hvlab.rules.registry import rule
+
+_REPLICA = (
+    "https://learn.microsoft.com/en-us/windows-server/virtualization/hyper-v/manage/"
+    "set-up-hyper-v-replica"
+)
+_SET_REPLICATION = "https://learn.microsoft.com/en-us/powershell/module/hyper-v/set-vmreplication"
+_FAILOVER_IP = (
+    "https://learn.microsoft.com/en-us/powershell/module/hyper-v/"
+    "set-vmnetworkadapterfailoverconfiguration"
+)
+_HNV = (
+    "https://learn.microsoft.com/en-us/windows-server/networking/sdn/technologies/"
+    "hyper-v-network-virtualization/hyperv-network-virtualization-overview-windows-server"
+)
+_DNS_TTL = (
+    "https://learn.microsoft.com/en-us/windows/client-management/mdm/"
+    "policy-csp-admx-dnsclient#dns_registrationttl"
+)
+_QUORUM = (
+    "https://learn.microsoft.com/en-us/windows-server/failover-clustering/manage-cluster-quorum"
+)
+_CLOUD_WITNESS = (
+    "https://learn.microsoft.com/en-us/windows-server/failover-clustering/deploy-cloud-witness"
+)
+_SET_QUORUM = (
+    "https://learn.microsoft.com/en-us/powershell/module/failoverclusters/set-clusterquorum"
+)
+_FAULT_DOMAINS = (
+    "https://learn.microsoft.com/en-us/windows-server/failover-clustering/fault-domains"
+)
+_NOTE = "Field notes: data protection, 'Hyper-V Replica to a second site or to a hosting provider'"
+
+
+def _shares(ctx: Context) -> dict[str, int | None]:
+    found: dict[str, int | None] = ctx.cached(
+        "sites.replication_shares", lambda: replication_shares(ctx.lab)
+    )
+    return found
+
+
+def _on_link(ctx: Context, link: str) -> tuple[str, ...]:
+    found: tuple[str, ...] = ctx.cached(
+        f"sites.replicating.{link}", lambda: replicating_vms(ctx.lab, link)
+    )
+    return found
+
+
+def _cross_site(lab: Lab, vm: str) -> tuple[str, str] | None:
+    """Return (primary site, replica site) of a VM whose replica is in another site."""
+    machine = lab.vms[vm]
+    if machine.replica is None or not machine.host:
+        return None
+    src, dst = site_of(lab, machine.host), replica_target_site(lab, vm)
+    if src is None or dst is None or src == dst:
+        return None
+    return src, dst
+
+
+# --- HV701 ---------------------------------------------------------------------------------
+@rule(
+    "HV701",
+    title="Replication to another site cannot keep up with the VM's changes",
+    severity="error",
+    message="{vm} replicates from {src} to {dst} and falls behind: {detail}",
+    rationale=(
+        "Hyper-V Replica sends each interval's changes (30 s, 5 min or 15 min) to the replica "
+        "site; a cycle becomes a recovery point when its transfer completes. When one "
+        "cycle's changes take longer to cross the WAN than the interval, cycles queue, the "
+        "replica falls further behind every interval and the data an unplanned failover "
+        "loses grows for as long as that lasts — the RPO on paper is not the RPO in force. "
+        "Every VM replicating over a WAN link shares it (hvlab assumes equal shares: "
+        "replica.wan_share), so a busy VM can fall behind on a link whose total would do."
+    ),
+    fix=(
+        "Lower {vm}'s change rate (keep page files, temp and scratch data on a disk excluded "
+        "from replication: Set-VMReplication -ExcludedVhdPath), give replication more "
+        "bandwidth ({wan}), stagger or move other VMs off that link, or replicate less often "
+        "(a 15-minute frequency helps only where the VM rewrites the same blocks: each "
+        "changed block is sent once per interval)."
+    ),
+    references=(_NOTE, _REPLICA, _SET_REPLICATION),
+    example=(
+        "vms: {LOG1: {host: hq-n1, replica: {to: DR-CLU, frequency: 5m, change_rate: 12MiB}}}\n"
+        "wan_links: {HQ-DR: {sites: [HQ, DR], bandwidth: 200M}}"
+    ),
+    tags=("replica", "wan"),
+)
+def replica_falls_behind(ctx: Context) -> Iterator[Hit]:
+    """Fire for each VM whose replication to another site does not keep up on its WAN share."""
+    # The share is replication_share_bps (each link of the route divided among the VMs
+    # replicating across it); replication() says whether one interval's compressed changes
+    # cross within the interval. A lab without WAN links says nothing about the WAN.
+    lab = ctx.lab
+    if not lab.wan_links:
+        return
+    shares = _shares(ctx)
+    for machine in lab.vms.values():
+        ends = _cross_site(lab, machine.name)
+        if ends is None:
+            continue
+        src, dst = ends
+        path = ("vms", machine.name, "replica")
+        values = {"vm": machine.name, "src": src, "dst": dst}
+        route = wan_route(lab, src, dst)
+        share = shares.get(machine.name)
+        if route is None or share is None:
+            detail = f"no WAN link joins {src} and {dst}, so nothing reaches the replica"
+            wan = f"no WAN link between {src} and {dst} is up"
+            yield Hit(path, {**values, "detail": detail, "wan": wan})
+            continue
+        result = replication(lab, machine.name, link_bps=share)
+        if not result.ok or result.keeps_up:
+            continue
+        link = min(
+            route.links,
+            key=lambda n: (lab.wan_links[n].bandwidth // max(1, len(_on_link(ctx, n))), n),
+        )
+        sharing = _on_link(ctx, link)
+        bandwidth = lab.wan_links[link].bandwidth
+        total = sum(replication_demand_bps(lab, v) for v in sharing)
+        transfer = "forever" if result.transfer_ms is None else format_duration(result.transfer_ms)
+        detail = (
+            f"each {format_duration(result.frequency_ms)} cycle puts "
+            f"{format_bytes(result.wire_bytes)} on the wire, which takes {transfer} at its "
+            f"{format_speed(share)} share of {link} ({len(sharing)} VMs replicate over its "
+            f"{format_speed(bandwidth)}, needing {format_speed(total)} together) - longer than "
+            f"the {format_duration(result.frequency_ms)} interval, so its RPO grows by "
+            f"{format_duration(result.lag_growth_ms_per_hour)} every hour"
+        )
+        yield Hit(
+            path,
+            {
+                **values,
+                "detail": detail,
+                "wan": (
+                    f"{link}: {format_speed(bandwidth)} shared by {len(sharing)} replicating VMs"
+                ),
+            },
+        )
+
+
+# --- HV702 ---------------------------------------------------------------------------------
+def _moves(lab: Lab, vm: str) -> Iterator[tuple[str, str, str]]:
+    """Yield (target host, its site, how the VM gets there) for each move to another site."""
+    machine = lab.vms[vm]
+    here = site_of(lab, machine.host) if machine.host else None
+    ends = _cross_site(lab, vm)
+    if ends is not None and machine.replica is not None:
+        for host in replica_target_hosts(lab, vm):
+            there = site_of(lab, host)
+            if there == ends[1]:
+                yield host, there, f"Replica failover to {machine.replica.to}"
+    cluster = lab.clusters.get(machine.cluster or "")
+    if here is not None and cluster is not None and len(cluster_sites(lab, cluster.name)) > 1:
+        for node in cluster.nodes:
+            there = site_of(lab, node)
+            if there is not None and there != here:
+                yield node, there, f"failover in stretched cluster {cluster.name}"
+
+
+def _decidable(lab: Lab, found: Mobility, site: str) -> bool:
+    """Return whether hvlab can tell: the NIC has an address and the site says its subnets."""
+    if found.method != "none":
+        return True
+    declared = lab.sites.get(site)
+    return found.address is not None and declared is not None and bool(declared.subnets)
+
+
+@rule(
+    "HV702",
+    title="A VM that fails over to another site comes up unreachable",
+    severity="error",
+    message="{vm} NIC {nic} is unreachable after {how} (on {target} in {site}): {reason}",
+    rationale=(
+        "A VM that starts in another site keeps the address it had unless something changes "
+        "it. If the new site does not carry that subnet, the VM boots, its services start, "
+        "and nobody reaches it: the failover 'worked' and the service is still down. "
+        "Three designs keep it reachable: a stretched subnet (the VLAN and its subnet "
+        "extended to both sites), a failover address that Replica injects into the guest "
+        "(clients follow it when their cached DNS record expires, 20 minutes by default), "
+        "or Hyper-V Network Virtualization, which keeps the customer address on any host "
+        "that holds the virtual subnet's policy."
+    ),
+    fix=(
+        "Keep {vm} reachable in {site}: stretch its VLAN and subnet to {site}; or give it a "
+        "failover address in {site}'s subnet (Set-VMNetworkAdapterFailoverConfiguration "
+        "-VMName {vm} -IPv4Address ... -IPv4SubnetMask ... -IPv4DefaultGateway ..., "
+        "failover_ip/failover_gateway in the lab) and a short DNS TTL; or put it on an HNV "
+        "virtual subnet whose policy the {site} hosts hold (hnv_policies)."
+    ),
+    references=(_NOTE, _FAILOVER_IP, _HNV, _DNS_TTL),
+    example=(
+        "sites: {HQ: {subnets: {100: 10.1.100.0/24}}, DR: {subnets: {100: 10.2.100.0/24}}}\n"
+        "vms: {FS1: {host: hq-n1, replica: {to: dr-n1},\n"
+        "       nics: [{switch: SET, vlan: 100, ip: 10.1.100.30}]}}"
+    ),
+    tags=("replica", "mobility"),
+)
+def unreachable_after_site_failover(ctx: Context) -> Iterator[Hit]:
+    """Fire for each VM NIC left unreachable by a failover to another site (Replica, cluster)."""
+    # Every host the replica can run on, every node of the other site of a stretched
+    # cluster; mobility() decides each NIC. A NIC without an address, or a site that
+    # declares no subnets, cannot be decided and is left alone.
+    lab = ctx.lab
+    if not lab.sites:
+        return
+    for machine in lab.vms.values():
+        reported: set[int] = set()
+        for target, site, how in _moves(lab, machine.name):
+            for found in mobility(lab, machine.name, target):
+                if found.nic in reported or found.reachable or not _decidable(lab, found, site):
+                    continue
+                reported.add(found.nic)
+                yield Hit(
+                    ("vms", machine.name, "nics", found.nic),
+                    {
+                        "vm": machine.name,
+                        "nic": found.nic,
+                        "how": how,
+                        "target": target,
+                        "site": site,
+                        "reason": found.reason,
+                    },
+                )
+
+
+# --- HV703 ---------------------------------------------------------------------------------
+@rule(
+    "HV703",
+    title="A multi-site cluster's witness is in one of its sites, or it has none",
+    severity="error",
+    message="{cluster} spans {sites}: {problem}",
+    rationale=(
+        "In a cluster stretched over two sites each site holds part of the votes. A witness "
+        "in one of those sites dies with it: losing that site loses its nodes and the "
+        "witness, at least half of the votes, and the surviving site stops its cluster "
+        "service although it is healthy. With the nodes split evenly and no witness, a cut "
+        "between the sites leaves two halves of which at most one may continue (dynamic "
+        "quorum's tie-breaker decides, not you). A witness in a third site, reached from each "
+        "site over its own path, breaks the tie and survives the loss of either site."
+    ),
+    fix=(
+        "Put {cluster}'s witness in a third site: a cloud witness (Set-ClusterQuorum "
+        "-CloudWitness -AccountName ... -AccessKey ...) or a file share witness in another "
+        "data centre reached from each site without crossing the other."
+    ),
+    references=(_QUORUM, _CLOUD_WITNESS, _SET_QUORUM, _FAULT_DOMAINS),
+    example=(
+        "clusters: {METRO: {nodes: [hq1, hq2, dr1, dr2],\n"
+        "  quorum: {model: NodeAndFileShareMajority, witness: '\\\\hq-fs\\w', witness_site: HQ}}}"
+    ),
+    tags=("quorum", "stretched-cluster"),
+)
+def multi_site_witness(ctx: Context) -> Iterator[Hit]:
+    """Fire for each multi-site cluster with its witness in one of its sites, or none at 50/50."""
+    lab = ctx.lab
+    for cluster in lab.clusters.values():
+        sites = cluster_sites(lab, cluster.name)
+        if len(sites) < 2:
+            continue
+        count = {s: sum(1 for n in cluster.nodes if site_of(lab, n) == s) for s in sites}
+        spans = ", ".join(f"{s} ({count[s]} nodes)" for s in sites)
+        values = {"cluster": cluster.name, "sites": spans}
+        witness = cluster.quorum.witness_site
+        if cluster.quorum.model != "NodeMajority":
+            if witness in count:
+                problem = (
+                    f"its witness is in {witness}: losing {witness} loses {count[witness]} of "
+                    f"{len(cluster.nodes)} node votes and the witness"
+                )
+                path = ("clusters", cluster.name, "quorum", "witness_site")
+                yield Hit(path, {**values, "problem": problem})
+            continue
+        half = [s for s in sites if count[s] * 2 == len(cluster.nodes)]
+        if half:
+            problem = (
+                f"no witness, and {half[0]} holds half of the {len(cluster.nodes)} votes: a "
+                "cut between the sites or the loss of either site leaves no majority"
+            )
+            yield Hit(("clusters", cluster.name, "quorum"), {**values, "problem": problem})
+
+
+# --- HV704 ---------------------------------------------------------------------------------
+def _site_pairs(lab: Lab) -> dict[tuple[str, str], list[str]]:
+    """Return each pair of sites that must reach each other → what needs it.
+
+    Pairs are keyed as first met (a replication's primary site first), one key per pair.
+    """
+    why: dict[tuple[str, str], list[str]] = {}
+    key: dict[frozenset[str], tuple[str, str]] = {}
+
+    def add(a: str, b: str, reason: str) -> None:
+        pair = key.setdefault(frozenset((a, b)), (a, b))
+        why.setdefault(pair, []).append(reason)
+
+    replicas: dict[tuple[str, str], list[str]] = {}
+    for machine in lab.vms.values():
+        ends = _cross_site(lab, machine.name)
+        if ends is not None:
+            replicas.setdefault(ends, []).append(machine.name)
+    for (src, dst), vms in replicas.items():
+        shown = ", ".join(vms[:4]) + (f" and {len(vms) - 4} more" if len(vms) > 4 else "")
+        add(src, dst, f"replication from {src} to {dst} ({shown})")
+    for cluster in lab.clusters.values():
+        for a, b in itertools.combinations(cluster_sites(lab, cluster.name), 2):
+            add(a, b, f"the heartbeats, CSV and live migration of stretched cluster {cluster.name}")
+    return why
+
+
+@rule(
+    "HV704",
+    title="Two sites that depend on each other are joined by a single WAN path",
+    severity="warning",
+    message="{link} is the only WAN path between {pairs}; losing it stops {why}",
+    rationale=(
+        "Replication to the other site and a cluster stretched over two sites both need the "
+        "WAN. When every route between the sites crosses one link, one fibre cut or one "
+        "provider's outage stops replication (the replicas fall behind until it is back) "
+        "and splits a stretched cluster into two halves that race for the witness. A "
+        "second path from another provider, or through another of your own data centres, "
+        "keeps the sites together."
+    ),
+    fix=(
+        "Add a second WAN link between {pairs} from a provider other than {provider}, or a "
+        "route through another data centre, so that losing {link} leaves a path."
+    ),
+    references=(_NOTE, _FAULT_DOMAINS, _REPLICA),
+    example=(
+        "wan_links: {HQ-DR: {sites: [HQ, DR], bandwidth: 200M, provider: Metro Fibre}}\n"
+        "vms: {WEB1: {host: hq-n1, replica: {to: DR-CLU}}}"
+    ),
+    tags=("wan", "resilience"),
+)
+def single_wan_path(ctx: Context) -> Iterator[Hit]:
+    """Fire for each WAN link whose loss cuts two sites that replicate or share a cluster."""
+    lab = ctx.lab
+    if not lab.wan_links:
+        return
+    critical: dict[str, list[tuple[tuple[str, str], list[str]]]] = {}
+    for pair, why in _site_pairs(lab).items():
+        route = wan_route(lab, *pair)
+        if route is None:
+            continue  # no path at all: HV701 says so for replication
+        for link in route.links:
+            without = Condition(frozenset({Element("wan", (link,))}))
+            if wan_route(lab, *pair, without) is None:
+                critical.setdefault(link, []).append((pair, why))
+    for link, found in sorted(critical.items()):
+        pairs = "; ".join(f"{a} and {b}" for (a, b), _ in found)
+        stops = " and ".join(w for _, reasons in found for w in reasons)
+        yield Hit(
+            ("wan_links", link),
+            {
+                "link": link,
+                "pairs": pairs,
+                "why": stops,
+                "provider": lab.wan_links[link].provider or "its provider",
+            },
+        )
