@@ -45,7 +45,11 @@ def test_json_document(app: typer.Typer) -> None:
     assert doc["lab"] == "ten-gig-cluster"
     assert doc["depth"] == 1
     assert doc["kinds"] == ["link", "nic", "lag", "switch", "node", "csv", "rack"]
-    assert [r["elements"] for r in doc["ranking"]] == [["rack:R1"], ["rack:R2"], ["node:node2"]]
+    assert [r["elements"] for r in doc["ranking"]] == [
+        ["csv:clu1:Volume1"],
+        ["csv:clu1:Volume2"],
+        ["rack:R1"],
+    ]
     assert doc["ranking_not_listed"] == 42
     assert doc["counts"]["scenarios"]["n-1"] == {"candidates": 77, "simulated": 45, "pruned": 32}
     assert {p["reason"]: p["count"] for p in doc["pruned"]} == {
@@ -54,13 +58,14 @@ def test_json_document(app: typer.Typer) -> None:
         "same-parts": 24,
     }
     assert all(p["why"] for p in doc["pruned"])
-    assert doc["single_points_of_failure"][0]["element"] == "switch:tor1"
+    assert doc["single_points_of_failure"][0]["element"] == "csv:clu1:Volume1"
     assert len(doc["criticality"]) == 77
     assert doc["score"]["fields"][:3] == ["quorum_lost", "data_loss_ms", "vm_downtime_ms"]
-    first = doc["ranking"][0]
-    assert first["category"] == "failover"
-    assert first["score"]["vm_downtime_ms"] == 490_000
-    assert first["chain"][0].startswith("rack R1 down")
+    assert doc["ranking"][0]["category"] == "loss"
+    rack = doc["ranking"][2]
+    assert rack["category"] == "failover"
+    assert rack["score"]["vm_downtime_ms"] == 490_000
+    assert rack["chain"][0].startswith("rack R1 down")
 
 
 def test_top_0_lists_everything(app: typer.Typer) -> None:
@@ -81,7 +86,7 @@ def test_text_output(app: typer.Typer) -> None:
     assert result.exit_code == 0, result.output
     text = result.stdout
     assert "N-1 sweep of 77 elements" in text
-    assert "Single points of failure (12)" in text
+    assert "Single points of failure (14)" in text
     assert "lag:tor1:Po1 (same as lag:tor2:Po1)" in text
     assert "35 more scenarios" in text
     assert "Criticality per kind" in text
@@ -90,8 +95,9 @@ def test_text_output(app: typer.Typer) -> None:
 def test_fail_on_spof(app: typer.Typer) -> None:
     result = run(app, LAB, "--workers", "1", "--kinds", "switch", "--fail-on-spof", "-f", "json")
     assert result.exit_code == 1
-    result = run(app, LAB, "--workers", "1", "--kinds", "csv", "--fail-on-spof", "-f", "json")
-    assert result.exit_code == 0
+    # Racks fail over (VMs restart on the other rack's nodes): not single points of failure.
+    result = run(app, LAB, "--workers", "1", "--kinds", "rack", "--fail-on-spof", "-f", "json")
+    assert result.exit_code == 0, result.output
 
 
 def test_output_file(app: typer.Typer, tmp_path: Path) -> None:

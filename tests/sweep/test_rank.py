@@ -35,9 +35,13 @@ def _rank_of(r: SweepResult, element: str) -> int:
 
 def test_top_entries_of_the_rstp_design() -> None:
     r = result("ten-gig-cluster")
-    top = [entry.fault.elements[0] for entry in r.ranking[:8]]
+    top = [entry.fault.elements[0] for entry in r.ranking[:10]]
+    # A CSV takes every VM stored on it down until it is back: nothing fails over.
+    assert top[:2] == ["csv:clu1:Volume1", "csv:clu1:Volume2"]
+    assert all(entry.category == "loss" for entry in r.ranking[:2])
+    assert len(r.ranking[0].outcome.vms_lost) == 7
     # Racks (power feeds) and nodes: VMs restart elsewhere, the most VM downtime.
-    assert set(top[:6]) == {
+    assert set(top[2:8]) == {
         "rack:R1",
         "rack:R2",
         "node:node1",
@@ -45,20 +49,22 @@ def test_top_entries_of_the_rstp_design() -> None:
         "node:node3",
         "node:node4",
     }
-    assert top[:2] == ["rack:R1", "rack:R2"]
-    assert all(entry.category == "failover" for entry in r.ranking[:6])
+    assert top[2:4] == ["rack:R1", "rack:R2"]
+    assert all(entry.category == "failover" for entry in r.ranking[2:8])
     # Then the switches every cluster NIC of two nodes hangs on.
-    assert top[6:8] == ["switch:tor1", "switch:tor2"]
-    first = r.ranking[0].outcome
-    assert first.vm_downtime_ms == 490_000
-    assert first.nodes_removed == ("node1", "node2")
-    assert not first.vms_lost
+    assert top[8:10] == ["switch:tor1", "switch:tor2"]
+    rack = r.ranking[2].outcome
+    assert rack.vm_downtime_ms == 490_000
+    assert rack.nodes_removed == ("node1", "node2")
+    assert not rack.vms_lost
 
 
 def test_single_points_of_failure_of_the_rstp_design() -> None:
     r = result("ten-gig-cluster")
     spofs = [entry.fault.elements[0] for entry in r.single_points_of_failure]
     assert spofs == [
+        "csv:clu1:Volume1",
+        "csv:clu1:Volume2",
         "switch:tor1",
         "switch:tor2",
         "nic:node1:CSV",
@@ -129,9 +135,12 @@ def test_mstp_keeps_the_cluster_vlans_off_the_core() -> None:
     )
 
 
-def test_csv_failures_are_flagged_as_not_simulated() -> None:
+def test_csv_failure_takes_the_vms_stored_on_it_down() -> None:
     r = result("ten-gig-cluster")
-    assert any(note.startswith("none of the 2 csv: failures had any effect") for note in r.notes)
+    volume1 = next(e for e in r.ranking if e.fault.elements[0] == "csv:clu1:Volume1")
+    # SQL1, EXCH1, DC1, WEB1, WEB2, APP1, TEST1: storage: Volume1 in the lab.
+    assert volume1.outcome.vms_lost == ("APP1", "DC1", "EXCH1", "SQL1", "TEST1", "WEB1", "WEB2")
+    assert not any("csv: failures had any effect" in note for note in r.notes)
 
 
 def test_score_is_lexicographic_and_categories() -> None:

@@ -70,6 +70,26 @@ def render_simulation(console: Console, result: SimResult, explain: str | None =
             row.where,
         )
     console.print(impact)
+    if result.replication:
+        rpo = Table(
+            title="Hyper-V Replica: effective RPO over the run",
+            title_justify="left",
+            header_style="bold",
+        )
+        for column in ("VM", "frequency", "RPO at start", "worst RPO", "RPO at end", "failed over"):
+            rpo.add_column(column, overflow="fold")
+        for rep in result.replication:
+            if explain is not None and explain not in rep.vm:
+                continue
+            rpo.add_row(
+                rep.vm,
+                format_duration(rep.frequency_ms),
+                format_duration(rep.rpo[0][1]) if rep.rpo else "-",
+                format_duration(rep.worst_rpo_ms),
+                format_duration(rep.rpo[-1][1]) if rep.rpo else "-",
+                "yes" if rep.failed_over else "no",
+            )
+        console.print(rpo)
     lines = gantt(result)
     if lines:
         console.print("[bold]Downtime[/] (0 → end of run)")

@@ -28,9 +28,10 @@ import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-from hvlab.cluster.membership import cluster_os, node_isolation, node_status, quorum
+from hvlab.cluster import sites
+from hvlab.cluster.membership import RouteKind, cluster_os, node_isolation, node_status, quorum
 from hvlab.cluster.membership import route_timeout_ms as cluster_route_timeout_ms
 from hvlab.cluster.migration import drain as drain_node
 from hvlab.cluster.migration import live_migration
@@ -38,7 +39,7 @@ from hvlab.cluster.placement import host_capacity, place
 from hvlab.cluster.storage import can_start
 from hvlab.condition import Condition
 from hvlab.errors import UserError
-from hvlab.l2.network import L2View, analyse, during, transition
+from hvlab.l2.network import L2Transition, L2View, analyse, during, transition
 from hvlab.model.elements import Element, resolve_element
 from hvlab.model.lab import Lab
 from hvlab.model.scenario import Scenario, Step
@@ -46,9 +47,37 @@ from hvlab.model.units import format_duration, format_speed
 from hvlab.settings import assumptions as assumption_rows
 from hvlab.settings import setting_ms
 from hvlab.sim.kernel import URGENT, Handle, Kernel
-from hvlab.sim.result import Impact, SimResult, TimelineEntry
+from hvlab.sim.replication import ReplicaClock
+from hvlab.sim.result import Impact, ReplicationRow, SimResult, TimelineEntry
 
-__all__ = ["DEFAULT_DURATION_MS", "simulate"]
+__all__ = ["DEFAULT_DURATION_MS", "Views", "simulate"]
+
+
+class Views(Protocol):
+    """Where the simulator gets its layer-2 views: :func:`hvlab.l2.network.analyse` and
+    :func:`~hvlab.l2.network.transition` for one lab, or a cache of them (the sweep's)."""
+
+    def view(self, condition: Condition) -> L2View:
+        """Return the layer-2 view of the lab under ``condition``."""
+        ...
+
+    def transition(self, before: L2View, after: L2View) -> L2Transition:
+        """Return how the network moves from ``before`` to ``after``."""
+        ...
+
+
+class _Direct:
+    """:class:`Views` computed afresh each time."""
+
+    def __init__(self, lab: Lab) -> None:
+        self.lab = lab
+
+    def view(self, condition: Condition) -> L2View:
+        return analyse(self.lab, condition)
+
+    def transition(self, before: L2View, after: L2View) -> L2Transition:
+        return transition(self.lab, before, after)
+
 
 DEFAULT_DURATION_MS = 600_000
 """How long a scenario without ``duration`` runs: 10 minutes after its last step."""
@@ -89,13 +118,14 @@ class _Service:
 class _Simulation:
     """One run: the kernel, the world state and the handlers of every verb."""
 
-    def __init__(self, lab: Lab, scenario: Scenario, seed: int) -> None:
+    def __init__(self, lab: Lab, scenario: Scenario, seed: int, views: Views | None = None) -> None:
         self.lab = lab
         self.scenario = scenario
         self.rng = random.Random(seed)
         self.kernel = Kernel()
         self.condition = Condition.none()
-        self.final_view: L2View = analyse(lab, self.condition)
+        self.views: Views = views if views is not None else _Direct(lab)
+        self.final_view: L2View = self.views.view(self.condition)
         self.view: L2View = self.final_view
         self.generation = 0
         self.timeline: list[TimelineEntry] = []
@@ -128,6 +158,21 @@ class _Simulation:
             for vs in lb.virtual_services.values()
         ]
         self.quorum_lost: set[str] = set()
+        self.multi_site = bool(lab.sites) and any(
+            len(sites.cluster_sites(lab, c)) > 1 for c in lab.clusters
+        )
+        self.replicas: dict[str, ReplicaClock] = {}
+        # VM -> until when clients cannot reach it (None: not until it moves again).
+        self.unreachable: dict[str, int | None] = {}
+        self.clients_after: dict[str, int] = {}
+        self.failed_over: set[str] = set()
+        self.finished_replicas: list[ReplicaClock] = []
+        self._on_csv: dict[tuple[str, str], list[str]] = {}
+        for vm in lab.vms.values():
+            if vm.cluster is not None:
+                for store in {vm.storage, *(d.storage for d in vm.vhds)} - {None}:
+                    assert store is not None
+                    self._on_csv.setdefault((vm.cluster, store), []).append(vm.name)
         self._down_vms: set[str] = set()
         self._attached: dict[tuple[str, str], bool] = {}
         self._degraded: dict[tuple[str, str], bool] = {}
@@ -199,7 +244,29 @@ class _Simulation:
         """Drop cached answers after the network view or the condition changed."""
         self._attached.clear()
         self._degraded.clear()
-        self._down_vms = {e.names[0] for e in self.condition.failed if e.kind == "vm"}
+        self._down_vms = self.blocked_vms()
+
+    def blocked_reason(self, vm: str) -> str | None:
+        """Return why ``vm`` cannot serve whatever its host (see :meth:`blocked_vms`)."""
+        if vm in self.unreachable:
+            return "unreachable"
+        for e in self.condition.failed:
+            if e.kind == "vm" and e.names[0] == vm:
+                return "failed"
+            if e.kind == "csv" and vm in self._on_csv.get((e.names[0], e.names[1]), ()):
+                return f"storage down ({e.names[1]})"
+        return None
+
+    def blocked_vms(self) -> set[str]:
+        """Return the VMs that cannot serve whatever their host: failed themselves, their
+        storage (a CSV) down, or unreachable by their clients after a move."""
+        blocked = set(self.unreachable)
+        for e in self.condition.failed:
+            if e.kind == "vm":
+                blocked.add(e.names[0])
+            elif e.kind == "csv":
+                blocked.update(self._on_csv.get((e.names[0], e.names[1]), ()))
+        return blocked
 
     def account(self) -> None:
         """Close or open the down/degraded intervals of every VM and service at ``now``.
@@ -237,6 +304,8 @@ class _Simulation:
                 vm.degraded_since = None
         for service in self.services:
             self.account_service(service)
+        if self.replicas:
+            self.track_primaries()
 
     def account_vm(self, vm: _Vm) -> None:
         """Close or open ``vm``'s down and degraded intervals at ``now``."""
@@ -259,6 +328,8 @@ class _Simulation:
     def account_one(self, vm: _Vm) -> None:
         """Account a change of one VM, and the services it may serve."""
         self.account_vm(vm)
+        if vm.name in self.replicas:
+            self.track_primaries()
         for service in self.services:
             if vm.name in service.servers:
                 self.account_service(service)
@@ -288,8 +359,8 @@ class _Simulation:
     def apply_condition(self, new: Condition, cause: str) -> None:
         """Move to a new condition: reconverge the network, then re-evaluate everything."""
         before = self.final_view
-        after = analyse(self.lab, new)
-        change = transition(self.lab, before, after)
+        after = self.views.view(new)
+        change = self.views.transition(before, after)
         self.used_settings.update(change.settings)
         self.condition = new
         self.final_view = after
@@ -298,6 +369,8 @@ class _Simulation:
         generation = self.generation
         for line in change.summary:
             self.log(line, "network", cause)
+        if self.replicas:
+            self.update_replication(cause)
         if change.settle_ms > 0:
             self.view = during(before, after)
             self.at(
@@ -327,7 +400,33 @@ class _Simulation:
     def cluster_network_up(self, cluster: str, a: str, b: str, network: str) -> bool:
         if not network:
             return self.view.reachable_any(a, b)
-        return self.view.cluster_reachable(cluster, network, a, b)
+        if self.view.cluster_reachable(cluster, network, a, b):
+            return True
+        if self.multi_site and sites.site_of(self.lab, a) != sites.site_of(self.lab, b):
+            # A network routed between the sites: each node must reach its own site's
+            # switches in the network's VLAN, and the sites each other over the WAN.
+            return (
+                sites.routed_reachable(self.lab, cluster, network, a, b, self.condition)
+                and self.attached_locally(cluster, network, a)
+                and self.attached_locally(cluster, network, b)
+            )
+        return False
+
+    def attached_locally(self, cluster: str, network: str, node: str) -> bool:
+        fwd = self.view.forwarding
+        return any(
+            fwd.host_attachments(v).get(node) for v in fwd.network_vlans(cluster, network, node)
+        )
+
+    def route_kind(self, cluster: str, node: str, others: Iterable[str]) -> RouteKind:
+        """Return the heartbeat route kind that decides ``node``'s removal: same-subnet if
+        a node of its own site still runs, cross-site otherwise (2016+ CrossSite*)."""
+        if not self.multi_site or len(sites.cluster_sites(self.lab, cluster)) < 2:
+            return "same_subnet"
+        here = sites.site_of(self.lab, node)
+        if any(sites.site_of(self.lab, o) == here for o in others if o != node):
+            return "same_subnet"
+        return "cross_site"
 
     def check_membership(self, name: str) -> None:
         cluster = self.lab.clusters[name]
@@ -339,17 +438,21 @@ class _Simulation:
             down_nodes=down,
         )
         partitions = [p for p in status.partitions if p]
-        result = quorum(cluster, partitions, os=os)
+        witness = (
+            sites.witness_reachable_by(self.lab, name, self.condition) if self.multi_site else None
+        )
+        result = quorum(cluster, partitions, os=os, witness_reachable_by=witness)
         running = set(result.running or ())
         for node in cluster.nodes:
             key = (name, node)
             lost = node not in running
             if lost and node not in self.removed[name] and key not in self.detect:
-                timeout = cluster_route_timeout_ms(cluster, os, overrides=self.lab)
+                kind = self.route_kind(name, node, running)
+                timeout = cluster_route_timeout_ms(cluster, os, kind, overrides=self.lab)
                 self.outage_start[key] = self.now
                 self.detect[key] = self.at(
                     timeout,
-                    partial(self.node_removed, name, node, timeout),
+                    partial(self.node_removed, name, node, timeout, kind),
                     f"heartbeat timeout {node}",
                 )
             elif not lost and key in self.detect:
@@ -361,7 +464,10 @@ class _Simulation:
                 self.log("node rejoined the cluster", f"nodes.{node}")
         if result.running is None and name not in self.quorum_lost:
             self.quorum_lost.add(name)
-            timeout = cluster_route_timeout_ms(cluster, os, overrides=self.lab)
+            worst: RouteKind = (
+                "cross_site" if len(sites.cluster_sites(self.lab, name)) > 1 else "same_subnet"
+            )
+            timeout = cluster_route_timeout_ms(cluster, os, worst, overrides=self.lab)
             self.at(timeout, lambda: self.lose_quorum(name, result.reason), f"quorum {name}")
         elif result.running is not None:
             self.quorum_lost.discard(name)
@@ -375,7 +481,9 @@ class _Simulation:
                 vm.status = "down"
         self.account()
 
-    def node_removed(self, cluster_name: str, node: str, timeout: int) -> None:
+    def node_removed(
+        self, cluster_name: str, node: str, timeout: int, kind: RouteKind = "same_subnet"
+    ) -> None:
         key = (cluster_name, node)
         self.detect.pop(key, None)
         cluster = self.lab.clusters[cluster_name]
@@ -385,7 +493,9 @@ class _Simulation:
             f"removed from cluster membership: no heartbeat on any cluster network for "
             f"{format_duration(timeout)}",
             f"nodes.{node}",
-            "SameSubnetDelay x SameSubnetThreshold",
+            "CrossSiteDelay x CrossSiteThreshold"
+            if kind == "cross_site"
+            else "SameSubnetDelay x SameSubnetThreshold",
         )
         started = self.outage_start.pop(key, self.now - timeout)
         resiliency = node_isolation(
@@ -447,6 +557,8 @@ class _Simulation:
             boot = self.boot_ms(vm.name)
             delay = group_online + boot_by_wave.get(wave - 1, 0) + boot
             boot_by_wave[wave] = max(boot_by_wave.get(wave, 0), delay - group_online)
+            if self.multi_site:
+                self.arrive(vm, node, placement.target)
             vm.host = placement.target
             vm.status = "booting"
             self.log(
@@ -471,8 +583,17 @@ class _Simulation:
             return
         vm.status = "running"
         self.log(f"running on {vm.host}", f"vms.{vm.name}")
+        self.wait_for_clients(vm)
         self.account_one(vm)
         self.check_services()
+
+    def wait_for_clients(self, vm: _Vm) -> None:
+        """Start the wait for clients to learn ``vm``'s new address (its DNS TTL), if any."""
+        after = self.clients_after.pop(vm.name, 0)
+        if after:
+            self.unreachable[vm.name] = self.now + after
+            self.forget()
+            self.at(after, partial(self.clients_found, vm), f"dns {vm.name}")
 
     def free_memory(self, cluster_name: str, exclude: Iterable[str] = ()) -> dict[str, int]:
         skip = set(exclude)
@@ -655,8 +776,11 @@ class _Simulation:
         if not dest or dest not in self.lab.hosts:
             raise UserError(f"migrate needs 'vm:NAME to HOST' (got {what} to {dest!r})")
         obj = f"vms.{vm.name}"
-        if vm.status != "running" or vm.host is None or vm.cluster is None:
+        if vm.status != "running" or vm.host is None:
             self.log(f"live migration not started: the VM is {vm.status}", obj)
+            return
+        if vm.cluster is None or dest not in self.lab.clusters[vm.cluster].nodes:
+            self.shared_nothing(vm, dest)
             return
         src = vm.host
         path = self.lm_path(vm.cluster, src, dest)
@@ -692,6 +816,63 @@ class _Simulation:
                 self.account_one(vm)
 
         self.at(start_blackout, blackout, f"blackout {vm.name}")
+        self.at(result.total_ms, done, f"migrated {vm.name}")
+
+    def shared_nothing(self, vm: _Vm, dest: str) -> None:
+        """Move ``vm`` to a host outside its cluster: disks, then memory, over the network.
+
+        Between sites the WAN route's bottleneck is the bandwidth (shared with nothing
+        else: replication traffic on the same link is not subtracted); within a site the
+        slower of the two hosts' fastest NICs.
+        """
+        from hvlab.cluster.migration import shared_nothing_migration
+
+        assert vm.host is not None
+        src, obj = vm.host, f"vms.{vm.name}"
+        here, there = sites.site_of(self.lab, src), sites.site_of(self.lab, dest)
+        if here is not None and there is not None and here != there:
+            route = sites.wan_route(self.lab, here, there, self.condition)
+            bandwidth = route.bandwidth_bps if route is not None else None
+            via = f"WAN {' + '.join(route.links)}" if route is not None else "no WAN route"
+        else:
+            speeds = [
+                max((n.speed for n in self.lab.hosts[h].nics.values()), default=10**9)
+                for h in (src, dest)
+            ]
+            bandwidth, via = min(speeds), "the hosts' NICs"
+        up = bandwidth is not None and self.condition.host_is_up(self.lab, dest)
+        result = shared_nothing_migration(
+            self.lab, vm.name, bandwidth_bps=bandwidth or 1, path_up=up
+        )
+        self.used_settings.update(result.memory.assumptions)
+        if not result.ok or not up:
+            self.log(f"shared-nothing live migration to {dest} failed: {result.reason}", obj)
+            return
+        self.log(
+            f"shared-nothing live migration {src} → {dest} over {via} at "
+            f"{format_speed(bandwidth or 0)}: {format_duration(result.total_ms)} "
+            f"({result.reason}), blackout {format_duration(result.memory.blackout_ms)}",
+            obj,
+        )
+
+        def blackout() -> None:
+            if vm.status == "running" and vm.host == src:
+                vm.status = "blackout"
+                self.account_one(vm)
+
+        def done() -> None:
+            if vm.status == "blackout":
+                vm.host = dest
+                vm.cluster = next(
+                    (c.name for c in self.lab.clusters.values() if dest in c.nodes), None
+                )
+                vm.status = "running"
+                self.log(f"shared-nothing live migration complete, now on {dest}", obj)
+                self.arrive(vm, src, dest)
+                self.wait_for_clients(vm)
+                self.account_one(vm)
+
+        self.at(max(0, result.total_ms - result.memory.blackout_ms), blackout, "blackout")
         self.at(result.total_ms, done, f"migrated {vm.name}")
 
     def do_drain(self, what: str, dest: str, step: Step) -> None:
@@ -795,55 +976,257 @@ class _Simulation:
             self.file_server_impact.append((obj, lost, outcome.outcome, client))
         self.copies = remaining
 
+    # -- Hyper-V Replica and sites ------------------------------------------------------
+    def replica_transfer_ms(self, vm: str) -> tuple[int | None, int | None]:
+        """Return (bandwidth share, time to send one interval) of ``vm``'s replication now."""
+        from hvlab.cluster.replica import replication
+
+        share = sites.replication_share_bps(self.lab, vm, self.condition)
+        if not share:
+            return None, None
+        result = replication(self.lab, vm, link_bps=share)
+        self.used_settings.update(result.assumptions)
+        return share, result.transfer_ms
+
+    def start_replication(self) -> None:
+        """Start the replica clock of every running VM that replicates (in sync at t=0)."""
+        from hvlab.cluster.replica import replication
+
+        for name, spec in self.lab.vms.items():
+            if spec.replica is None or self.vms[name].status != "running":
+                continue
+            share = sites.replication_share_bps(self.lab, name, self.condition)
+            result = replication(self.lab, name, link_bps=share or 1)
+            self.used_settings.update(result.assumptions)
+            self.used_settings.add("replica.wan_share")
+            obj = f"vms.{name}"
+            if not result.ok:
+                self.log(f"not replicating: {result.reason}", obj)
+                continue
+            transfer = result.transfer_ms if share else None
+            self.replicas[name] = clock = ReplicaClock(name, result.frequency_ms, transfer)
+            clock.sample(0)
+            if share is None:
+                self.log(f"replication to {spec.replica.to} has no route: nothing is sent", obj)
+            elif not result.keeps_up:
+                self.log(
+                    f"replication to {spec.replica.to} falls behind at "
+                    f"{format_speed(share)}: each {format_duration(result.frequency_ms)} cycle "
+                    f"takes {format_duration(transfer or 0)} to send, so the effective RPO "
+                    f"grows {format_duration(result.lag_growth_ms_per_hour)} per hour",
+                    obj,
+                    result.reason,
+                )
+
+    def update_replication(self, cause: str) -> None:
+        """Give each replicating VM the bandwidth the new condition leaves it."""
+        for name, clock in self.replicas.items():
+            share, transfer = self.replica_transfer_ms(name)
+            if clock.set_transfer(self.now, transfer):
+                what = (
+                    "stops: no route to the replica site"
+                    if transfer is None
+                    else f"continues at {format_speed(share or 0)}, "
+                    f"{format_duration(transfer)} per cycle"
+                )
+                self.log(
+                    f"replication {what} (effective RPO now "
+                    f"{format_duration(clock.rpo_at(self.now))})",
+                    f"vms.{name}",
+                    cause,
+                )
+
+    def track_primaries(self) -> None:
+        """Freeze the replica clock of a primary that stopped writing; resume it after."""
+        for name, clock in self.replicas.items():
+            vm = self.vms[name]
+            if (
+                vm.status in ("running", "blackout")
+                and vm.host is not None
+                and self.condition.host_is_up(self.lab, vm.host)
+            ):
+                clock.unfreeze(self.now)
+            else:
+                clock.freeze(self.now)
+
+    def host_free(self, host: str) -> int:
+        """Return the memory a VM could still start with on ``host`` now."""
+        memory, reserve, assumed = host_capacity(self.lab, host)
+        if assumed:
+            self.used_settings.add("hyperv.host_reserve")
+        used = sum(
+            self.lab.vms[v.name].memory.startup
+            for v in self.vms.values()
+            if v.host == host and v.status in ("running", "booting", "blackout")
+        )
+        return memory - reserve - used
+
+    def arrive(self, vm: _Vm, source: str | None, target: str) -> None:
+        """Decide whether clients reach ``vm`` once it runs on ``target`` (IP mobility)."""
+        self.unreachable.pop(vm.name, None)
+        self.clients_after.pop(vm.name, None)
+        if not self.lab.sites or source is None:
+            return
+        if sites.site_of(self.lab, source) == sites.site_of(self.lab, target):
+            return
+        found = sites.mobility(self.lab, vm.name, target, self.condition)
+        for m in found:
+            self.used_settings.update(m.assumptions)
+        why = "; ".join(m.reason for m in found)
+        obj = f"vms.{vm.name}"
+        if not all(m.reachable for m in found):
+            self.unreachable[vm.name] = None
+            self.log(f"will come up unreachable on {target}: {why}", obj)
+        elif (after := max((m.clients_after_ms for m in found), default=0)) > 0:
+            self.clients_after[vm.name] = after
+            self.log(f"clients reach it {format_duration(after)} after it starts: {why}", obj)
+        elif found:
+            self.log(f"keeps its addresses on {target}: {why}", obj)
+        self.forget()
+
+    def clients_found(self, vm: _Vm) -> None:
+        if self.unreachable.get(vm.name) == self.now:
+            del self.unreachable[vm.name]
+            self.forget()
+            self.log("clients reach it at its new address (DNS TTL expired)", f"vms.{vm.name}")
+            self.account_one(vm)
+            self.check_services()
+
     def do_failover(self, what: str, dest: str, step: Step) -> None:
+        element = self.element(what)
+        if element.kind == "site":
+            self.failover_site(element.names[0], dest)
+            return
+        if element.kind != "vm":
+            raise UserError(f"failover takes vm:NAME or 'site:A to B', not {what}")
+        self.replica_failover(self.vms[element.names[0]], 0)
+
+    def failover_site(self, site: str, dest: str) -> None:
+        """Fail over every VM replicating from ``site`` (to ``dest``), High priority first.
+
+        A wave of one priority starts when the previous wave's VMs answer; NoAutoStart
+        VMs are failed over last (hvlab's order; Replica itself has none).
+        """
+        if site not in self.lab.sites:
+            raise UserError(f"no site named {site!r} (sites: {', '.join(self.lab.sites)})")
+        if dest and dest not in self.lab.sites:
+            raise UserError(f"no site named {dest!r} (sites: {', '.join(self.lab.sites)})")
+        order = {"High": 0, "Medium": 1, "Low": 2, "NoAutoStart": 3}
+        chosen = []
+        for spec in self.lab.vms.values():
+            vm = self.vms[spec.name]
+            there = sites.replica_target_site(self.lab, spec.name)
+            if spec.replica is None or vm.host is None or vm.name in self.failed_over:
+                continue
+            if sites.site_of(self.lab, vm.host) != site or there == site:
+                continue
+            if dest and there != dest:
+                continue
+            chosen.append(spec)
+        chosen.sort(key=lambda v: order[v.priority])
+        self.log(
+            f"site failover of {len(chosen)} replicated VMs from {site} to "
+            f"{dest or 'their replica sites'}, by priority",
+            f"sites.{site}",
+        )
+        start = 0
+        for priority in ("High", "Medium", "Low", "NoAutoStart"):
+            wave = [v for v in chosen if v.priority == priority]
+            ends = [self.replica_failover(self.vms[v.name], start) for v in wave]
+            start = max([start, *(e for e in ends if e is not None)])
+
+    def replica_failover(self, vm: _Vm, delay: int) -> int | None:
+        """Fail ``vm`` over to its replica; return when it answers (ms from now) or None.
+
+        Planned (no loss) while the primary runs and the link is up; unplanned otherwise,
+        losing what the replica clock says was not yet in a recovery point.
+        """
         from hvlab.cluster.replica import planned_failover, replication, unplanned_failover
 
-        vm = self.vms[self.element(what).names[0]]
         spec = self.lab.vms[vm.name].replica
         obj = f"vms.{vm.name}"
         if spec is None:
             self.log("failover not possible: the VM has no replica", obj)
-            return
-        link = self.replica_link_bps(vm.name)
-        result = replication(self.lab, vm.name, link_bps=link)
-        primary_up = vm.host is not None and self.condition.host_is_up(self.lab, vm.host)
-        if primary_up and vm.status == "running":
-            outcome = planned_failover(self.lab, result)
-        else:
-            outcome = unplanned_failover(self.lab, result, failure_ms=self.now)
-        self.log(
-            f"{outcome.kind} failover to {spec.to}: {outcome.reason}",
-            obj,
-            f"link {format_speed(link)}",
+            return None
+        if vm.name in self.failed_over:
+            self.log("already failed over to its replica", obj)
+            return None
+        candidates = [
+            h
+            for h in sites.replica_target_hosts(self.lab, vm.name)
+            if self.condition.host_is_up(self.lab, h)
+        ]
+        need = self.lab.vms[vm.name].memory.startup
+        target = next((h for h in candidates if self.host_free(h) >= need), None)
+        if target is None:
+            why = "no replica host is up" if not candidates else "no replica host has the memory"
+            self.log(f"failover to {spec.to} not possible: {why}", obj)
+            return None
+        share = sites.replication_share_bps(self.lab, vm.name, self.condition)
+        result = replication(self.lab, vm.name, link_bps=share or 1)
+        primary_up = (
+            vm.status == "running"
+            and vm.host is not None
+            and self.condition.host_is_up(self.lab, vm.host)
         )
+        clock = self.replicas.pop(vm.name, None)
+        if primary_up and share:
+            outcome = planned_failover(self.lab, result)
+            lost, text = 0, outcome.reason
+        else:
+            at = self.now if clock is None else (clock.frozen_at or self.now)
+            outcome = unplanned_failover(self.lab, result, failure_ms=at)
+            lost = outcome.data_loss_ms
+            rpo = result.rpo_after(at)
+            if clock is not None:
+                clock.sample(self.now)
+                self.finished_replicas.append(clock)
+                lost, rpo = clock.failure_loss(self.now)
+            text = (
+                f"the replica starts from its latest recovery point: "
+                f"{format_duration(lost)} of changes lost (effective RPO then "
+                f"{format_duration(rpo)})"
+            )
+        if clock is not None and primary_up and share:
+            clock.sample(self.now)
+            self.finished_replicas.append(clock)
         if not outcome.ok:
-            return
-        vm.data_loss += outcome.data_loss_ms
-        vm.status = "booting"
-        target = spec.to if spec.to in self.lab.hosts else vm.host
+            self.log(f"{outcome.kind} failover to {spec.to} failed: {outcome.reason}", obj)
+            return None
+        self.failed_over.add(vm.name)
+        vm.data_loss += lost
+        source = vm.host
+        vm.status = "down"
+        self.log(
+            f"{outcome.kind} failover to {target} ({spec.to}): {text}",
+            obj,
+            f"replication at {format_speed(share)}" if share else "no replication link",
+        )
         self.account_one(vm)
+        self.arrive(vm, source, target)
+        vm.host = target
+        vm.cluster = next((c.name for c in self.lab.clusters.values() if target in c.nodes), None)
+        if self.lab.vms[vm.name].priority == "NoAutoStart":
+            vm.status = "off"
+            self.log("failed over but not started (NoAutoStart)", obj)
+            return None
+        vm.status = "booting"
+        ready = delay + outcome.downtime_ms
 
         def up() -> None:
-            vm.host = target
+            if vm.status != "booting":
+                return
+            if not self.condition.host_is_up(self.lab, target):
+                vm.status = "down"
+                return
             vm.status = "running"
-            self.log(f"running on the replica ({spec.to})", obj)
+            self.log(f"running on the replica host {target}", obj)
+            self.wait_for_clients(vm)
             self.account_one(vm)
+            self.check_services()
 
-        self.at(outcome.downtime_ms, up, f"replica {vm.name}")
-
-    def replica_link_bps(self, vm: str) -> int:
-        """Return the bandwidth replication of ``vm`` gets: the WAN between sites, else a NIC's."""
-        spec = self.lab.vms[vm].replica
-        host = self.lab.vms[vm].host
-        if spec is not None and host is not None:
-            here = self.lab.hosts[host].site
-            there = self.lab.hosts[spec.to].site if spec.to in self.lab.hosts else spec.to
-            for wan in self.lab.wan_links.values():
-                if here in wan.sites and there in wan.sites:
-                    return wan.bandwidth
-        if host is None:
-            return 10**9
-        return min((n.speed for n in self.lab.hosts[host].nics.values()), default=10**9)
+        self.at(ready, up, f"replica {vm.name}")
+        return ready
 
     def pause(self, vm: _Vm) -> None:
         if vm.status == "running":
@@ -857,6 +1240,7 @@ class _Simulation:
         self.account_one(vm)
 
     def run(self, until: int) -> None:
+        self.start_replication()
         self.reevaluate()
         for step in self.scenario.steps:
             self.kernel.schedule_at(
@@ -864,6 +1248,8 @@ class _Simulation:
             )
         self.kernel.run(until=until)
         self.account()
+        for clock in self.replicas.values():
+            clock.sample(until)
 
 
 def _close(t: int, since: int | None, total: int) -> int:
@@ -876,13 +1262,16 @@ def simulate(
     *,
     seed: int = 0,
     until: int | None = None,
+    views: Views | None = None,
 ) -> SimResult:
     """Return the timeline and per-VM and per-service impact of ``scenario`` on ``lab``.
 
     ``scenario`` is a :class:`~hvlab.model.scenario.Scenario`, the name of one in the
     lab, or ``None`` for the lab's first scenario. ``until`` (ms) defaults to the
     scenario's ``duration`` or 10 minutes after its last step. Deterministic: the same
-    lab, scenario and seed give the same result.
+    lab, scenario and seed give the same result. ``views`` supplies the layer-2 views
+    (default: computed with :func:`hvlab.l2.network.analyse` as needed); the sweep passes
+    its cache of them, which must answer exactly as ``analyse`` would.
     """
     if scenario is None or isinstance(scenario, str):
         if not lab.scenarios:
@@ -900,17 +1289,18 @@ def simulate(
             scenario = lab.scenarios[scenario]
     last = max((s.at for s in scenario.steps), default=0)
     end = until if until is not None else (scenario.duration or last + DEFAULT_DURATION_MS)
-    sim = _Simulation(lab, scenario, seed)
+    sim = _Simulation(lab, scenario, seed, views)
     sim.run(end)
     impact: list[Impact] = []
     for vm in sim.vms.values():
+        blocked = sim.blocked_reason(vm.name) if vm.status == "running" else None
         impact.append(
             Impact(
                 f"vms.{vm.name}",
                 _close(end, vm.down_since, vm.downtime),
                 _close(end, vm.degraded_since, vm.degraded),
                 vm.data_loss,
-                vm.status,
+                f"running, {blocked}" if blocked else vm.status,
                 vm.host or "",
             )
         )
@@ -928,6 +1318,11 @@ def simulate(
     for obj, lost, outcome, client in sim.file_server_impact:
         impact.append(Impact(obj, lost, 0, 0, f"copy {outcome}", client))
     rows: list[dict[str, Any]] = assumption_rows(lab, sim.used_settings)
+    clocks = sorted([*sim.replicas.values(), *sim.finished_replicas], key=lambda c: c.vm)
+    replication = tuple(
+        ReplicationRow(c.vm, c.frequency_ms, tuple(c.samples), c.vm in sim.failed_over)
+        for c in clocks
+    )
     return SimResult(
         lab=lab.name,
         scenario=scenario.name,
@@ -936,4 +1331,5 @@ def simulate(
         timeline=tuple(sim.timeline),
         impact=tuple(impact),
         assumptions=tuple(rows),
+        replication=replication,
     )

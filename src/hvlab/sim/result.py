@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Impact", "SimResult", "TimelineEntry"]
+__all__ = ["Impact", "ReplicationRow", "SimResult", "TimelineEntry"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,35 @@ class Impact:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class ReplicationRow:
+    """Hyper-V Replica of one VM over the run: its effective RPO over time.
+
+    ``rpo`` holds ``(t_ms, effective RPO ms)`` samples: at the start, at every change of
+    the bandwidth replication gets, when the primary stops, and at the end (or at the
+    failover). Between samples the RPO grows linearly while replication falls behind.
+    """
+
+    vm: str
+    frequency_ms: int
+    rpo: tuple[tuple[int, int], ...]
+    failed_over: bool = False
+
+    @property
+    def worst_rpo_ms(self) -> int:
+        """Return the largest effective RPO sampled."""
+        return max((r for _, r in self.rpo), default=0)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the row as ``simulate --format json`` prints it (seconds)."""
+        return {
+            "vm": self.vm,
+            "frequency_s": self.frequency_ms / 1000,
+            "failed_over": self.failed_over,
+            "rpo": [{"t": t / 1000, "rpo_s": r / 1000} for t, r in self.rpo],
+        }
+
+
 @dataclass(frozen=True)
 class SimResult:
     """A finished run: the scenario, the timeline, the impact, the assumptions used."""
@@ -64,6 +93,7 @@ class SimResult:
     timeline: tuple[TimelineEntry, ...]
     impact: tuple[Impact, ...]
     assumptions: tuple[dict[str, Any], ...] = field(default=())
+    replication: tuple[ReplicationRow, ...] = field(default=())
 
     def impact_of(self, obj: str) -> Impact:
         """Return the impact row of ``obj`` (``vms.SQL1``, a virtual service, ...).
@@ -77,7 +107,7 @@ class SimResult:
 
     def as_dict(self) -> dict[str, Any]:
         """Return the run as ``hvlab simulate --format json`` prints it."""
-        return {
+        out: dict[str, Any] = {
             "lab": self.lab,
             "scenario": self.scenario,
             "seed": self.seed,
@@ -86,3 +116,6 @@ class SimResult:
             "impact": [i.as_dict() for i in self.impact],
             "assumptions": list(self.assumptions),
         }
+        if self.replication:
+            out["replication"] = [r.as_dict() for r in self.replication]
+        return out

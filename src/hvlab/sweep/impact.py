@@ -24,8 +24,8 @@ every cluster pair's baseline path. A :class:`ViewCache` memoises layer-2 views 
 transitions (both pure functions of the lab and the Condition) and solves spanning
 trees incrementally from the nearest cached view with
 :func:`hvlab.l2.stp.solve_incremental` when the failure leaves the topology's costs
-unchanged. While a sweep runs, :func:`engine_views` hands that cache to the simulator
-(which otherwise rebuilds the baseline view for every scenario). Cluster paths are
+unchanged. The sweep hands that cache to the simulator (``simulate(views=...)``), which
+otherwise rebuilds the baseline view for every scenario. Cluster paths are
 recomputed only for pairs a fault can change: when no inter-switch port changes role
 or state and no inter-switch cable goes down, only pairs with a node whose NICs or
 host the fault touches. ``incremental=False`` runs every scenario from scratch; the
@@ -36,8 +36,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -50,7 +49,6 @@ from hvlab.l2.topology import Topology
 from hvlab.model.lab import Lab
 from hvlab.model.scenario import Scenario, Step
 from hvlab.model.units import format_speed
-from hvlab.sim import engine as sim_engine
 from hvlab.sim.engine import simulate
 from hvlab.sim.result import Impact, SimResult
 from hvlab.sweep.faults import Footprints
@@ -63,7 +61,6 @@ __all__ = [
     "Outcome",
     "PathChange",
     "ViewCache",
-    "engine_views",
     "evaluate",
 ]
 
@@ -202,61 +199,6 @@ class ViewCache:
 def _same_topology(a: Topology, b: Topology) -> bool:
     """Return whether two topologies have the same bridges, ports and links (by value)."""
     return a is b or (a.bridges == b.bridges and a.ports == b.ports and a.links == b.links)
-
-
-_hook_lock = threading.Lock()
-_active: dict[int, ViewCache] = {}
-_saved: dict[str, Any] = {}
-
-
-def _cached_analyse(lab: Lab, condition: Condition | None = None) -> L2View:
-    cache = _active.get(id(lab))
-    if cache is not None and cache.lab is lab:
-        return cache.view(condition)
-    return l2network.analyse(lab, condition)
-
-
-def _cached_transition(lab: Lab, before: L2View, after: L2View) -> L2Transition:
-    cache = _active.get(id(lab))
-    if cache is not None and cache.lab is lab:
-        return cache.transition(before, after)
-    return l2network.transition(lab, before, after)
-
-
-@contextmanager
-def engine_views(cache: ViewCache) -> Iterator[ViewCache]:
-    """Let :func:`hvlab.sim.engine.simulate` take its layer-2 views from ``cache``.
-
-    The simulator calls ``analyse`` and ``transition`` (pure functions) by name; inside
-    this block those names answer from the cache for ``cache.lab`` and call the real
-    functions for any other lab. Nested and concurrent use (threads of one process) is
-    safe; the names are restored when the last user leaves.
-
-    Notes
-    -----
-    This is the only place the sweep reaches into the simulator; a ``views=`` parameter
-    on :func:`~hvlab.sim.engine.simulate` would replace it.
-    """
-    names = vars(sim_engine)  # the simulator's module namespace
-    with _hook_lock:
-        if not _active:
-            _saved["analyse"] = names["analyse"]
-            _saved["transition"] = names["transition"]
-            names["analyse"] = _cached_analyse
-            names["transition"] = _cached_transition
-        previous = _active.get(id(cache.lab))
-        _active[id(cache.lab)] = cache
-    try:
-        yield cache
-    finally:
-        with _hook_lock:
-            if previous is None:
-                _active.pop(id(cache.lab), None)
-            else:
-                _active[id(cache.lab)] = previous
-            if not _active:
-                names["analyse"] = _saved.pop("analyse")
-                names["transition"] = _saved.pop("transition")
 
 
 # -- results -----------------------------------------------------------------------------
@@ -444,10 +386,7 @@ class Baseline:
     def simulate(self, elements: Sequence[str]) -> SimResult:
         """Return the simulator's run of ``elements`` failing (nothing: the baseline run)."""
         scenario = self.scenario(elements)
-        if self.cache is None:
-            return simulate(self.lab, scenario, seed=self.seed, until=self.window_ms)
-        with engine_views(self.cache):
-            return simulate(self.lab, scenario, seed=self.seed, until=self.window_ms)
+        return simulate(self.lab, scenario, seed=self.seed, until=self.window_ms, views=self.cache)
 
     def after(self, condition: Condition) -> tuple[L2View, L2Transition]:
         """Return the converged view under ``condition`` and the transition to it."""
