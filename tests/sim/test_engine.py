@@ -192,6 +192,12 @@ def test_every_example_scenario_runs_and_ends_consistent(path: Path, scenario: s
         assert 0 <= impact.downtime_ms <= result.duration_ms
         if impact.object.startswith("vms.") and impact.state == "running":
             assert impact.where in lab.hosts
+        if impact.object.startswith(("vms.", "load_balancers.")):
+            # The recorded spans are the downtime, in order and not overlapping.
+            spans = impact.intervals
+            assert sum(b - a for a, b in spans) == impact.downtime_ms
+            assert sum(b - a for a, b in impact.degraded_intervals) == impact.degraded_ms
+            assert all(a < b <= c for (a, b), (c, _) in zip(spans, spans[1:], strict=False))
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -212,3 +218,20 @@ def test_random_faults_keep_the_world_consistent(seed: int, count: int) -> None:
             used[impact.where] = used.get(impact.where, 0) + vm.memory.startup
     for host, memory in used.items():
         assert memory <= lab.hosts[host].memory
+
+
+def test_gantt_draws_each_outage_where_it_happened() -> None:
+    """The text Gantt places bars from the recorded spans, not from the totals."""
+    from hvlab.report.sim import gantt
+    from hvlab.sim.result import Impact, SimResult
+
+    result = SimResult(
+        lab="t",
+        scenario="s",
+        seed=0,
+        duration_ms=100_000,
+        timeline=(),
+        impact=(Impact("vms.A", 20_000, intervals=((10_000, 20_000), (80_000, 90_000))),),
+    )
+    (line,) = gantt(result, width=10)
+    assert line.split("|")[1] == " █      █ "

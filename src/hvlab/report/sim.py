@@ -18,22 +18,22 @@ def _t(ms: int) -> str:
 def gantt(result: SimResult, width: int = 60) -> list[str]:
     """Return text Gantt lines: one row per object that had downtime, ``█`` where it was down.
 
-    Each row is rebuilt from the timeline's down/up entries of that object is not
-    possible in general, so the bar shows the share of the run the object was down,
-    placed from the first timeline entry about it.
+    Each ``█`` is one ``width``-th of the run; a cell is filled when any outage of the
+    object overlaps it (so a short outage still shows as one cell).
     """
     end = max(result.duration_ms, 1)
     rows = []
     for impact in result.impact:
         if impact.downtime_ms <= 0:
             continue
-        first = next((e.t_ms for e in result.timeline if e.object == impact.object), 0)
-        start = min(width - 1, first * width // end)
-        length = max(1, impact.downtime_ms * width // end)
-        bar = " " * start + "█" * min(length, width - start)
-        rows.append(
-            f"{impact.object:<40.40} |{bar:<{width}}| {format_duration(impact.downtime_ms)}"
-        )
+        cells = [" "] * width
+        for start, stop in impact.intervals:
+            first = min(width - 1, start * width // end)
+            last = min(width - 1, max(first, (stop * width - 1) // end))
+            for i in range(first, last + 1):
+                cells[i] = "█"
+        bar = "".join(cells)
+        rows.append(f"{impact.object:<40.40} |{bar}| {format_duration(impact.downtime_ms)}")
     return rows
 
 

@@ -98,6 +98,8 @@ class _Vm:
     downtime: int = 0
     degraded: int = 0
     data_loss: int = 0
+    intervals: list[tuple[int, int]] = field(default_factory=list)
+    degraded_intervals: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -113,6 +115,8 @@ class _Service:
     degraded_since: int | None = None
     downtime: int = 0
     degraded: int = 0
+    intervals: list[tuple[int, int]] = field(default_factory=list)
+    degraded_intervals: list[tuple[int, int]] = field(default_factory=list)
 
 
 class _Simulation:
@@ -295,12 +299,14 @@ class _Simulation:
                     vm.down_since = t
             elif vm.down_since is not None:
                 vm.downtime += t - vm.down_since
+                vm.intervals.append((vm.down_since, t))
                 vm.down_since = None
             if worse:
                 if vm.degraded_since is None:
                     vm.degraded_since = t
             elif vm.degraded_since is not None:
                 vm.degraded += t - vm.degraded_since
+                vm.degraded_intervals.append((vm.degraded_since, t))
                 vm.degraded_since = None
         for service in self.services:
             self.account_service(service)
@@ -317,12 +323,14 @@ class _Simulation:
             vm.down_since = t
         elif available and vm.down_since is not None:
             vm.downtime += t - vm.down_since
+            vm.intervals.append((vm.down_since, t))
             vm.down_since = None
         degraded = available and self.vm_degraded(vm)
         if degraded and vm.degraded_since is None:
             vm.degraded_since = t
         elif not degraded and vm.degraded_since is not None:
             vm.degraded += t - vm.degraded_since
+            vm.degraded_intervals.append((vm.degraded_since, t))
             vm.degraded_since = None
 
     def account_one(self, vm: _Vm) -> None:
@@ -343,11 +351,13 @@ class _Simulation:
             service.down_since = t
         elif not down and service.down_since is not None:
             service.downtime += t - service.down_since
+            service.intervals.append((service.down_since, t))
             service.down_since = None
         if degraded and service.degraded_since is None:
             service.degraded_since = t
         elif not degraded and service.degraded_since is not None:
             service.degraded += t - service.degraded_since
+            service.degraded_intervals.append((service.degraded_since, t))
             service.degraded_since = None
 
     def server_answers(self, server: str) -> bool:
@@ -1256,6 +1266,12 @@ def _close(t: int, since: int | None, total: int) -> int:
     return total + (t - since if since is not None else 0)
 
 
+def _spans(t: int, since: int | None, closed: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    # Zero-length spans (down and up at the same instant) are not outages.
+    spans = [*closed, (since, t)] if since is not None else closed
+    return tuple((a, b) for a, b in spans if b > a)
+
+
 def simulate(
     lab: Lab,
     scenario: Scenario | str | None = None,
@@ -1302,6 +1318,8 @@ def simulate(
                 vm.data_loss,
                 f"running, {blocked}" if blocked else vm.status,
                 vm.host or "",
+                _spans(end, vm.down_since, vm.intervals),
+                _spans(end, vm.degraded_since, vm.degraded_intervals),
             )
         )
     for service in sim.services:
@@ -1313,6 +1331,8 @@ def simulate(
                 0,
                 "up" if service.in_rotation else "down",
                 ", ".join(sorted(service.in_rotation)),
+                _spans(end, service.down_since, service.intervals),
+                _spans(end, service.degraded_since, service.degraded_intervals),
             )
         )
     for obj, lost, outcome, client in sim.file_server_impact:

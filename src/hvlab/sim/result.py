@@ -31,7 +31,9 @@ class Impact:
 
     ``downtime_ms``: not running or not reachable; ``degraded_ms``: reachable with
     less than its configured bandwidth or redundancy; ``data_loss_ms``: the span of
-    writes lost (Hyper-V Replica unplanned failover).
+    writes lost (Hyper-V Replica unplanned failover); ``intervals`` and
+    ``degraded_intervals``: each ``(start, end)`` ms span it was down (degraded), whose
+    lengths add up to ``downtime_ms`` (``degraded_ms``).
     """
 
     object: str
@@ -40,6 +42,8 @@ class Impact:
     data_loss_ms: int = 0
     state: str = ""
     where: str = ""
+    intervals: tuple[tuple[int, int], ...] = ()
+    degraded_intervals: tuple[tuple[int, int], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """Return the impact as the ``simulate`` JSON contract spells it (seconds)."""
@@ -50,6 +54,8 @@ class Impact:
             "data_loss_s": self.data_loss_ms / 1000,
             "state": self.state,
             "where": self.where,
+            "intervals": [[a / 1000, b / 1000] for a, b in self.intervals],
+            "degraded_intervals": [[a / 1000, b / 1000] for a, b in self.degraded_intervals],
         }
 
 

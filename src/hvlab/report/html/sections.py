@@ -342,7 +342,8 @@ def _intervals(
     is exact, its start inferred (as the text Gantt of ``hvlab simulate`` does).
     """
     exact = getattr(impact, "intervals", None)
-    if exact is not None:
+    # A row that records no spans but has downtime (a file copy's pause) is placed.
+    if exact is not None and (exact or not impact.downtime_ms):
         degraded = getattr(impact, "degraded_intervals", None) or []
         return (
             [(int(a), int(b)) for a, b in exact],
