@@ -6,6 +6,7 @@ example labs' scenarios are run as they ship.
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -197,7 +198,7 @@ def test_every_example_scenario_runs_and_ends_consistent(path: Path, scenario: s
             spans = impact.intervals
             assert sum(b - a for a, b in spans) == impact.downtime_ms
             assert sum(b - a for a, b in impact.degraded_intervals) == impact.degraded_ms
-            assert all(a < b <= c for (a, b), (c, _) in zip(spans, spans[1:], strict=False))
+            assert all(a < b <= c for (a, b), (c, _) in itertools.pairwise(spans))
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -145,7 +145,10 @@ class CsvUsage:
     ----------
     csv : str
     size, used : int
-        Bytes, from the lab (``used``: everything except the reservations hvlab adds).
+        Bytes. ``used`` here is everything except the running VMs' reservations. A
+        lab's ``used`` is what the volume reports, files included (``Csv``); callers
+        holding a lab subtract :attr:`reservations` first (:mod:`hvlab.rules.storage`
+        does), the simulator works from the volume's figure directly.
     reservations : int
         Sum of the running VMs' saved-state reservations on this CSV.
     free : int

@@ -105,7 +105,12 @@ def _csv_short(value: object) -> object:
 
 
 class Csv(LabModel):
-    """A Cluster Shared Volume (``C:\\ClusterStorage\\<name>``) with its size and used space."""
+    """A Cluster Shared Volume (``C:\\ClusterStorage\\<name>``) with its size and used space.
+
+    ``used`` is what the volume reports (``Get-ClusterSharedVolume``: size less
+    ``FreeSpace``), so it includes the memory files (.BIN/.VMRS) of the VMs running
+    when it was read — the lab's ``Running`` and ``Paused`` VMs stored there.
+    """
 
     name: str
     size: Bytes
