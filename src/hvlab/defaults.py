@@ -1167,6 +1167,19 @@ _TABLE: Final[tuple[Default, ...]] = (
         assumption=True,
     ),
     _d(
+        "replica.initial_window",
+        24,
+        "h",
+        "WindowsServer2012 to WindowsServer2025",
+        "None published; a planning threshold (Replica's own choice is the administrator's: "
+        "Enable-VMReplication -InitialReplicationMethod Network, OnlineMedia or Shipping)",
+        "How long an initial replication over the WAN may take before HV705 suggests "
+        "shipping the first copy (Start-VMInitialReplication -DestinationPath to external "
+        "media, then Import-VMInitialReplication at the replica). Until it completes the "
+        "VM has no recovery point at all.",
+        assumption=True,
+    ),
+    _d(
         "replica.wan_share",
         "equal",
         "enum",

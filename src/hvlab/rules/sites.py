@@ -388,3 +388,147 @@ def single_wan_path(ctx: Context) -> Iterator[Hit]:
                 "provider": lab.wan_links[link].provider or "its provider",
             },
         )
+
+
+# --- HV705 ---------------------------------------------------------------------------------
+_INITIAL = "https://learn.microsoft.com/en-us/powershell/module/hyper-v/start-vminitialreplication"
+
+
+def _disk_bytes(lab: Lab, vm: str) -> int:
+    """Return the bytes an initial replication copies: each VHD's data (its size if unknown)."""
+    return sum(d.size if d.used is None or d.type == "Fixed" else d.used for d in lab.vms[vm].vhds)
+
+
+@rule(
+    "HV705",
+    title="The initial replication over the WAN takes longer than the planning window",
+    severity="warning",
+    message=(
+        "{vm}: the initial replication of {data} to {dst} over the network takes {time} at "
+        "its {share} share of the WAN (window: {window})"
+    ),
+    rationale=(
+        "Before its first recovery point exists a replica is worth nothing: the whole "
+        "virtual disk crosses the WAN once (compressed), sharing the link with every other "
+        "VM replicating over it, and the link is busy for the duration. A large VM can take "
+        "days that way. Replica can instead write the first copy to external media that is "
+        "shipped to the replica site and imported there, after which only the changes "
+        "since cross the WAN."
+    ),
+    fix=(
+        "Ship the first copy: Enable-VMReplication {vm} ... -InitialReplicationMethod "
+        "Shipping (or Start-VMInitialReplication {vm} -DestinationPath E:\\Ship), carry the "
+        "media to {dst} and Import-VMInitialReplication there (replica.initial: Shipping in "
+        "the lab); or schedule it for a quiet weekend with -InitialReplicationStartTime."
+    ),
+    references=(_NOTE, _INITIAL, _SET_REPLICATION),
+    example=(
+        "vms: {FS1: {host: hq-n1, vhds: [{size: 2TiB, used: 900GiB}],\n"
+        "            replica: {to: DR-CLU, initial: Network}}}"
+    ),
+    tags=("replica", "wan"),
+)
+def initial_replication_too_slow(ctx: Context) -> Iterator[Hit]:
+    """Fire for each VM whose first copy would take longer over the WAN than the window."""
+    from hvlab.settings import setting_ms
+
+    lab = ctx.lab
+    if not lab.wan_links:
+        return
+    window = setting_ms(lab, "replica.initial_window")
+    shares = _shares(ctx)
+    for machine in lab.vms.values():
+        ends = _cross_site(lab, machine.name)
+        spec = machine.replica
+        share = shares.get(machine.name)
+        if ends is None or spec is None or spec.initial != "Network" or not share:
+            continue
+        result = replication(lab, machine.name, link_bps=share)
+        ratio = result.changed_bytes / result.wire_bytes if result.wire_bytes else 1.0
+        data = _disk_bytes(lab, machine.name)
+        ms = -(-round(data / ratio) * 8 * 1000 // share)
+        if ms <= window:
+            continue
+        yield Hit(
+            ("vms", machine.name, "replica", "initial"),
+            {
+                "vm": machine.name,
+                "data": format_bytes(data),
+                "dst": ends[1],
+                "time": format_duration(ms),
+                "share": format_speed(share),
+                "window": format_duration(window),
+            },
+        )
+
+
+# --- HV706 ---------------------------------------------------------------------------------
+_STRETCH = (
+    "https://learn.microsoft.com/en-us/windows-server/failover-clustering/"
+    "failover-cluster-stretch-clusters"
+)
+
+
+def _extended_between(lab: Lab, vlan: int, a: str, b: str) -> bool:
+    """Return whether WAN links that extend ``vlan`` join sites ``a`` and ``b`` at layer 2."""
+    reach, todo = {a}, [a]
+    while todo:
+        here = todo.pop()
+        for wan in lab.wan_links.values():
+            if vlan in wan.vlans and here in wan.sites:
+                there = wan.sites[1] if wan.sites[0] == here else wan.sites[0]
+                if there not in reach:
+                    reach.add(there)
+                    todo.append(there)
+    return b in reach
+
+
+@rule(
+    "HV706",
+    title="One subnet in two sites that no layer-2 link joins",
+    severity="warning",
+    message=(
+        "VLAN {vlan} has {subnet} in both {a} and {b}, but no WAN link extends VLAN {vlan} "
+        "between them"
+    ),
+    rationale=(
+        "A subnet 'stretched' across sites only works when its VLAN is one layer-2 domain: "
+        "extended over the WAN (dark fibre, VPLS, OTV) or routed per host. Declared at two "
+        "sites without that, the same prefix is two networks: a host in {a} cannot reach "
+        "one in {b} at the same subnet (it ARPs locally), both sites' routers announce the "
+        "prefix, and return traffic lands in whichever site the routing prefers. A VM that "
+        "fails over keeps its address but is reachable only if routing follows it."
+    ),
+    fix=(
+        "Extend VLAN {vlan} between {a} and {b} (wan_links: vlans: [{vlan}], with the switch "
+        "at each end), or give {b} its own subnet for VLAN {vlan} and keep VMs reachable "
+        "with Replica failover addresses (Set-VMNetworkAdapterFailoverConfiguration) or HNV."
+    ),
+    references=(_NOTE, _STRETCH, _FAILOVER_IP),
+    example=(
+        "sites: {HQ: {subnets: {200: 10.50.200.0/24}}, DR: {subnets: {200: 10.50.200.0/24}}}\n"
+        "wan_links: {HQ-DR: {sites: [HQ, DR], bandwidth: 1G}}   # routed: VLAN 200 not extended"
+    ),
+    tags=("wan", "ip-mobility"),
+)
+def split_subnet(ctx: Context) -> Iterator[Hit]:
+    """Fire for each VLAN whose subnet two sites declare without a layer-2 link between them."""
+    import ipaddress
+
+    lab = ctx.lab
+    for (a, sa), (b, sb) in itertools.combinations(lab.sites.items(), 2):
+        for vlan, text in sa.subnets.items():
+            other = sb.subnets.get(vlan)
+            if other is None:
+                continue
+            try:
+                same = ipaddress.ip_network(text, strict=False) == ipaddress.ip_network(
+                    other, strict=False
+                )
+            except ValueError:
+                continue
+            if same and not _extended_between(lab, vlan, a, b):
+                yield Hit(
+                    ("sites", b, "subnets", vlan),
+                    {"vlan": vlan, "subnet": text, "a": a, "b": b},
+                )
