@@ -206,3 +206,21 @@ def test_property_simulated_unplanned_failover_within_rpo(
     at_failure = max(r for t, r in rep.rpo if t <= down_at * 1000)
     assert 0 <= row.data_loss_ms <= at_failure
     assert row.data_loss_ms <= down_at * 1000
+
+
+def test_test_failover_leaves_the_primary_alone(lab: Lab) -> None:
+    scenario = Scenario.model_validate(
+        {
+            "name": "drill",
+            "duration": "30m",
+            "steps": [{"at": "10m", "failover": "vm:SQL1 to test"}],
+        }
+    )
+    result = simulate(lab, scenario)
+    row = result.impact_of("vms.SQL1")
+    assert row.downtime_ms == 0 and row.data_loss_ms == 0 and row.where == "hq-n1"
+    events = _events(result, "vms.SQL1")
+    assert any(e.startswith("test failover: 'SQL1 - Test' starts") for e in events)
+    assert any("'SQL1 - Test' answers" in e for e in events)
+    sql1 = next(r for r in result.replication if r.vm == "SQL1")
+    assert not sql1.failed_over

@@ -1109,7 +1109,34 @@ class _Simulation:
             return
         if element.kind != "vm":
             raise UserError(f"failover takes vm:NAME or 'site:A to B', not {what}")
+        if dest.lower() == "test":
+            self.test_failover(self.vms[element.names[0]])
+            return
         self.replica_failover(self.vms[element.names[0]], 0)
+
+    def test_failover(self, vm: _Vm) -> None:
+        """``failover: vm:NAME to test``: a '<VM> - Test' copy boots at the replica on an
+        isolated network; the primary and its replication carry on (no impact)."""
+        from hvlab.cluster.replica import replication, test_failover
+
+        obj = f"vms.{vm.name}"
+        if self.lab.vms[vm.name].replica is None:
+            self.log("test failover not possible: the VM has no replica", obj)
+            return
+        share = sites.replication_share_bps(self.lab, vm.name, self.condition)
+        outcome = test_failover(self.lab, replication(self.lab, vm.name, link_bps=share or 1))
+        if not outcome.ok:
+            self.log(f"test failover failed: {outcome.reason}", obj)
+            return
+        clock = self.replicas.get(vm.name)
+        point = (
+            ""
+            if clock is None
+            else (f" (its latest recovery point is {format_duration(clock.loss_at(self.now))} old)")
+        )
+        self.log(f"test failover: {outcome.reason}{point}", obj)
+        for offset, text in outcome.timeline[1:]:
+            self.at(offset, partial(self.log, text, obj), f"test {vm.name}")
 
     def failover_site(self, site: str, dest: str) -> None:
         """Fail over every VM replicating from ``site`` (to ``dest``), High priority first.
