@@ -811,7 +811,15 @@ class _Simulation:
             obj,
             result.reason,
         )
-        start_blackout = max(0, result.total_ms - result.blackout_ms)
+        self.schedule_move(vm, dest, result.total_ms, result.blackout_ms, "live migration")
+
+    def schedule_move(
+        self, vm: _Vm, dest: str, total_ms: int, blackout_ms: int, what: str, *, away: bool = False
+    ) -> None:
+        """Pause ``vm`` for the last ``blackout_ms`` of a ``total_ms`` migration, then run it
+        on ``dest``. ``away``: ``dest`` is outside the VM's cluster (shared-nothing), so the
+        VM takes ``dest``'s cluster and its addresses are checked there (IP mobility)."""
+        src, obj = vm.host, f"vms.{vm.name}"
 
         def blackout() -> None:
             if vm.status == "running" and vm.host == src:
@@ -819,14 +827,21 @@ class _Simulation:
                 self.account_one(vm)
 
         def done() -> None:
-            if vm.status == "blackout":
-                vm.host = dest
-                vm.status = "running"
-                self.log(f"live migration complete, now on {dest}", obj)
-                self.account_one(vm)
+            if vm.status != "blackout":
+                return
+            vm.host = dest
+            vm.status = "running"
+            self.log(f"{what} complete, now on {dest}", obj)
+            if away:
+                vm.cluster = next(
+                    (c.name for c in self.lab.clusters.values() if dest in c.nodes), None
+                )
+                self.arrive(vm, src, dest)
+                self.wait_for_clients(vm)
+            self.account_one(vm)
 
-        self.at(start_blackout, blackout, f"blackout {vm.name}")
-        self.at(result.total_ms, done, f"migrated {vm.name}")
+        self.at(max(0, total_ms - blackout_ms), blackout, f"blackout {vm.name}")
+        self.at(total_ms, done, f"migrated {vm.name}")
 
     def shared_nothing(self, vm: _Vm, dest: str) -> None:
         """Move ``vm`` to a host outside its cluster: disks, then memory, over the network.
@@ -864,26 +879,14 @@ class _Simulation:
             f"({result.reason}), blackout {format_duration(result.memory.blackout_ms)}",
             obj,
         )
-
-        def blackout() -> None:
-            if vm.status == "running" and vm.host == src:
-                vm.status = "blackout"
-                self.account_one(vm)
-
-        def done() -> None:
-            if vm.status == "blackout":
-                vm.host = dest
-                vm.cluster = next(
-                    (c.name for c in self.lab.clusters.values() if dest in c.nodes), None
-                )
-                vm.status = "running"
-                self.log(f"shared-nothing live migration complete, now on {dest}", obj)
-                self.arrive(vm, src, dest)
-                self.wait_for_clients(vm)
-                self.account_one(vm)
-
-        self.at(max(0, result.total_ms - result.memory.blackout_ms), blackout, "blackout")
-        self.at(result.total_ms, done, f"migrated {vm.name}")
+        self.schedule_move(
+            vm,
+            dest,
+            result.total_ms,
+            result.memory.blackout_ms,
+            "shared-nothing live migration",
+            away=True,
+        )
 
     def do_drain(self, what: str, dest: str, step: Step) -> None:
         node = self.element(what).names[0]
