@@ -162,3 +162,13 @@ def test_scheduler_without_dask(
     result = run(app, str(lab), "--scheduler", "tcp://127.0.0.1:8786")
     assert result.exit_code == 2
     assert "pip install 'hvlab[dask]'" in result.output
+
+
+def test_a_multi_site_lab_sweeps_wan_links_and_sites_by_default(app: typer.Typer) -> None:
+    doc = as_json(app, str(EXAMPLES / "two-site-replica.yaml"), "--top", "0")
+    assert doc["kinds"][-2:] == ["wan", "site"]
+    ranked = {r["elements"][0]: r for r in doc["ranking"]}
+    # Losing HQ stops HQ-CLU (quorum lost); nobody starts a Replica failover in a sweep.
+    assert ranked["site:HQ"]["score"]["quorum_lost"] == 1
+    # The cloud witness's own links: neither stops anything while the rest is up.
+    assert ranked["wan:HQ-Azure"]["category"] == "none"

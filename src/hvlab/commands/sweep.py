@@ -80,7 +80,7 @@ def sweep(
             "-k",
             metavar="KINDS",
             help=f"Element kinds to fail, comma-separated ({', '.join(SWEEP_KINDS)}, all); "
-            "default link,nic,lag,switch,node,csv,rack.",
+            "default link,nic,lag,switch,node,csv,rack, and wan,site in a lab with WAN links.",
         ),
     ] = None,
     top: Annotated[

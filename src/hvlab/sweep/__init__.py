@@ -37,6 +37,7 @@ from hvlab.sweep.faults import (
     ElementClass,
     Fault,
     SweepPlan,
+    default_kinds,
     enumerate_elements,
     parse_kinds,
     plan_sweep,
@@ -57,6 +58,7 @@ __all__ = [
     "SweepJob",
     "SweepPlan",
     "SweepResult",
+    "default_kinds",
     "enumerate_elements",
     "evaluate",
     "parse_kinds",
@@ -106,7 +108,8 @@ def sweep(
     depth : {1, 2}
         1: N-1; 2: N-1 and N-2.
     kinds : str or iterable of str, optional
-        Element kinds to fail (``"link,switch"``); default :data:`DEFAULT_KINDS`.
+        Element kinds to fail (``"link,switch"``); default :func:`default_kinds`
+        (:data:`DEFAULT_KINDS`, plus ``wan`` and ``site`` when the lab has WAN links).
     seed : int
         The simulator's seed (health-check timing); the same seed gives the same bytes.
     workers : int, optional
@@ -131,7 +134,7 @@ def sweep(
     UserError
         Bad depth, kind, window, worker count or element; Dask missing or unreachable.
     """
-    chosen = parse_kinds(kinds)
+    chosen = parse_kinds(kinds) if kinds else default_kinds(lab)
     window_ms = _window(window, DEFAULT_WINDOW_MS, "window")
     if window_ms <= DEFAULT_AT_MS:
         raise UserError(

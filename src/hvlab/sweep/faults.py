@@ -64,6 +64,7 @@ __all__ = [
     "Footprints",
     "Pruned",
     "SweepPlan",
+    "default_kinds",
     "enumerate_elements",
     "parse_kinds",
     "plan_sweep",
@@ -142,6 +143,13 @@ def parse_kinds(kinds: str | Iterable[str] | None) -> tuple[str, ...]:
         if word not in chosen:
             chosen.append(word)
     return tuple(chosen) or DEFAULT_KINDS
+
+
+def default_kinds(lab: Lab) -> tuple[str, ...]:
+    """Return the kinds a sweep fails when none are named: :data:`DEFAULT_KINDS`, plus
+    ``wan`` and ``site`` for a lab with WAN links (a multi-site lab's first questions)."""
+    extra = ("wan", "site") if lab.wan_links else ()
+    return DEFAULT_KINDS + extra
 
 
 def _racks(lab: Lab) -> list[str]:
