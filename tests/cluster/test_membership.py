@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 
 import pytest
@@ -135,6 +136,55 @@ def test_down_nodes_are_not_partitions() -> None:
     status = node_status(_cluster(4), lambda a, b, n: True, down_nodes={"n2"})
     assert status.down == ("n2",)
     assert status.partitions == (("n1", "n3", "n4"),)
+
+
+def _random_links(rng: random.Random, nodes: tuple[str, ...]) -> dict[str, set[str]]:
+    """Return node -> the nodes it reaches (itself too), symmetric, of a random density."""
+    table = {n: {n} for n in nodes}
+    density = rng.choice((0.2, 0.6, 0.95, 1.0))
+    for i, a in enumerate(nodes):
+        for b in nodes[i + 1 :]:
+            if rng.random() < density:
+                table[a].add(b)
+                table[b].add(a)
+    return table
+
+
+def test_network_links_give_the_same_status_as_asking_pair_by_pair() -> None:
+    """The bulk answers (what the simulator passes) change nothing but the speed."""
+    nets = {"A": {"role": "Cluster"}, "B": {"role": "ClusterAndClient"}, "C": {"role": "None"}}
+    clu = _cluster(9, networks=nets)
+    rng = random.Random(5)
+    for _ in range(300):
+        links = {net: _random_links(rng, clu.nodes) for net in ("A", "B", "C")}
+        down = {n for n in clu.nodes if rng.random() < 0.15}
+        bulk_nets = {net for net in ("A", "B") if rng.random() < 0.7}
+        asked: list[tuple[str, str, str]] = []
+
+        def up(
+            a: str,
+            b: str,
+            net: str,
+            links: dict[str, dict[str, set[str]]] = links,
+            asked: list[tuple[str, str, str]] = asked,
+        ) -> bool:
+            asked.append((a, b, net))
+            return b in links[net][a]
+
+        def bulk(
+            net: str,
+            links: dict[str, dict[str, set[str]]] = links,
+            bulk_nets: set[str] = bulk_nets,
+        ) -> dict[str, set[str]] | None:
+            return links[net] if net in bulk_nets else None
+
+        expected = node_status(clu, up, down_nodes=down)
+        asked.clear()
+        got = node_status(clu, up, down_nodes=down, network_links=bulk)
+        assert got == expected
+        assert not any(net in bulk_nets for _, _, net in asked)
+        if bulk_nets == {"A", "B"}:
+            assert not asked
 
 
 # --- Quorum: "Understanding cluster and pool quorum" (dynamic quorum behaviour and the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import networkx as nx  # type: ignore[import-untyped]
@@ -244,3 +245,95 @@ def test_stack_path_crosses_its_members() -> None:
     path = after.cluster_path("clu1", "LiveMigration", "node1", "node3")
     assert path is not None and path.bottleneck_bps == 10 * G
     assert path.crosses == frozenset({"tor1", "tor2", "core", "core2"})
+
+
+# --- Caches behind the simulator's speed: every answer as computed afresh -------------------
+def _conditions(lab: Lab, count: int, seed: int) -> list[Condition]:
+    """Nothing failed, then random sets of one to three elements of every kind."""
+    import random
+
+    from hvlab.sim.faults import candidate_elements
+
+    names = sorted(n for pool in candidate_elements(lab).values() for n in pool)
+    names += sorted(f"rack:{r}" for r in {h.rack for h in lab.hosts.values()} if r)
+    names += sorted(f"site:{s}" for s in lab.sites)
+    rng = random.Random(seed)
+    out = [Condition.none()]
+    for _ in range(count):
+        out.append(Condition.from_elements(lab, rng.sample(names, rng.randint(1, 3))))
+    return out
+
+
+CACHE_LABS = ["ten-gig-cluster", "ten-gig-cluster-mstp", "ten-gig-cluster-star", "two-site-replica"]
+
+
+@pytest.mark.parametrize("name", CACHE_LABS)
+def test_cluster_links_answer_as_the_pair_rule_and_cluster_path(name: str) -> None:
+    from itertools import permutations
+
+    from hvlab.l2.network import during
+
+    lab = api.load(EXAMPLES / f"{name}.yaml")
+    conditions = _conditions(lab, 12, seed=len(name))
+    views = [analyse(lab, c) for c in conditions]
+    views += [during(a, b) for a, b in pairwise(views)]
+    for view in views:
+        fwd = view.forwarding
+        for cluster in lab.clusters.values():
+            for network in cluster.networks:
+                links = view.cluster_links(cluster.name, network)
+                assert set(links) == set(cluster.nodes)
+                for a, b in permutations(cluster.nodes, 2):
+                    rule = fwd._pair_reachable(cluster.name, network, a, b)
+                    assert (b in links[a]) == rule, (name, view.condition, network, a, b)
+                    assert view.cluster_reachable(cluster.name, network, a, b) == rule
+                    if not view.converging:
+                        path = view.cluster_path(cluster.name, network, a, b)
+                        assert (path is not None) == rule
+
+
+@pytest.mark.parametrize("name", CACHE_LABS)
+def test_endpoints_and_attachments_shared_between_views_are_as_built_afresh(name: str) -> None:
+    from hvlab.l2.forwarding import Forwarding, endpoints, vm_endpoints
+    from hvlab.l2.network import during
+
+    lab = api.load(EXAMPLES / f"{name}.yaml")
+    views = [analyse(lab, c) for c in _conditions(lab, 10, seed=3 * len(name))]
+    for before, after in pairwise(views):
+        for view in (after, during(before, after)):
+            assert view.endpoints() == endpoints(view.topology, view.condition)
+            also = before.port_forwards if view.converging else None
+            fresh = Forwarding(view.topology, view.stp, view.condition, also)
+            vlans = sorted({v for ep in fresh.endpoints for v in ep.vlans})
+            for vlan in vlans:
+                assert view.forwarding.host_attachments(vlan) == fresh.host_attachments(vlan)
+                assert view.forwarding.attachments(vlan) == fresh.attachments(vlan)
+            for vm in lab.vms:
+                for host in lab.hosts:
+                    assert view.forwarding.vm_endpoints(vm, host) == vm_endpoints(
+                        view.topology, view.condition, vm, host
+                    )
+                    assert view.vm_attachment_up(vm, host) == fresh.vm_attachment_up(vm, host)
+
+
+def test_recorded_nic_reasons_answer_as_the_condition() -> None:
+    from hvlab.l2.forwarding import _shared_endpoints
+
+    for name in ("ten-gig-cluster-mstp", "two-site-replica"):
+        lab = api.load(EXAMPLES / f"{name}.yaml")
+        shared = _shared_endpoints(analyse(lab).topology)
+        for condition in _conditions(lab, 60, seed=11):
+            for host, h in lab.hosts.items():
+                got = shared.reasons_of(lab, condition, (), host, h.nics)
+                assert got == tuple(condition.nic_down_reason(lab, host, n) for n in h.nics)
+
+
+def test_views_and_transitions_are_reused_for_equal_conditions(ten_gig: Lab) -> None:
+    from hvlab.l2.network import _transition, transition
+
+    a = analyse(ten_gig, Condition.from_elements(ten_gig, ["switch:tor2"]))
+    assert analyse(ten_gig, Condition.from_elements(ten_gig, ["switch:tor2"])) is a
+    base = analyse(ten_gig)
+    first = transition(ten_gig, base, a)
+    assert transition(ten_gig, base, a) is first
+    assert first == _transition(ten_gig, base, a)

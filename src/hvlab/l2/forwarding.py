@@ -56,16 +56,18 @@ MTU
 from __future__ import annotations
 
 import ipaddress
+import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from hvlab.condition import Condition, nic_end
 from hvlab.errors import UserError
 from hvlab.l2.fromlab import LabTopology, cable_speed
 from hvlab.l2.stp import SpanningTreeResult, State
 from hvlab.l2.topology import PortRef
+from hvlab.model.elements import Element
 from hvlab.model.host import Host, TeamInterface
 from hvlab.model.lab import Lab
 from hvlab.model.units import format_speed
@@ -604,6 +606,169 @@ class Attachment:
     order: int
 
 
+Overrides = tuple[tuple[str, object], ...]
+"""A Condition's overrides as (key, value) items, hashable."""
+
+HostKey = tuple[str, Overrides, tuple[str | None, ...]]
+"""What a host's endpoints depend on: (host, the Condition's overrides, why each NIC is down)."""
+
+
+class _SharedEndpoints:
+    """Endpoints of one lab's hosts (and of VMs on them), shared by the views of the lab.
+
+    A simulation builds a view per fault, and building every host's endpoints (team
+    states, LACP) for each one dominated its run time, although a fault changes the
+    endpoints of one or two hosts at most. Everything a host's endpoints read from the
+    Condition goes through :meth:`Condition.nic_down_reason` of the host's own NICs
+    (lone NICs, team members via :func:`hvlab.teaming.failover.team_state` and its LACP
+    far ends, vSwitch uplinks) or the Condition's overrides (teaming settings); the
+    rest comes from the lab and the topology's port map. So the endpoints are keyed by
+    :data:`HostKey` and reused while it is the same.
+    """
+
+    __slots__ = ("hosts", "port_ref", "reasons", "vms")
+
+    LIMIT = 50_000
+    """Entries kept per lab before starting over (memory bound for long sweeps)."""
+
+    PATHS = 64
+    """Recorded :meth:`reasons_of` answers kept per host."""
+
+    def __init__(self, port_ref: object) -> None:
+        self.port_ref = port_ref
+        self.hosts: dict[HostKey, tuple[Endpoint, ...]] = {}
+        self.vms: dict[tuple[str, HostKey], tuple[Endpoint, ...]] = {}
+        # (host, overrides) -> [(elements looked up, those that were failed, the reasons)]
+        self.reasons: dict[
+            tuple[str, Overrides],
+            list[tuple[frozenset[object], frozenset[object], tuple[str | None, ...]]],
+        ] = {}
+
+    def trim(self) -> None:
+        if len(self.hosts) + len(self.vms) > self.LIMIT:
+            self.hosts.clear()
+            self.vms.clear()
+
+    def reasons_of(
+        self,
+        lab: Lab,
+        condition: Condition,
+        overrides: Overrides,
+        host: str,
+        nics: Iterable[str],
+    ) -> tuple[str | None, ...]:
+        """Return :meth:`Condition.nic_down_reason` of each of ``nics`` on ``host``.
+
+        Asked for every host of every view, the reasons cost more than the rest of the
+        key. They are a deterministic function of which elements are failed, and they
+        look only some up (the NIC, its host, cable, far port, LAG, switch, rack,
+        site). So each computation runs on a Condition whose failed set notes what is
+        looked up, and is remembered with that: a later Condition (with the same
+        ``overrides``, its overrides as items) that answers those look-ups alike gets the
+        same reasons without running again.
+        """
+        failed = condition.failed
+        seen = self.reasons.setdefault((host, overrides), [])
+        for looked, hits, reasons in seen:
+            if failed & looked == hits:
+                return reasons
+        probe = _Probe(failed)
+        spy = Condition(cast("frozenset[Element]", probe), condition.overrides)
+        try:
+            reasons = tuple(spy.nic_down_reason(lab, host, n) for n in nics)
+        except Exception:
+            # The failed set was used other than by look-ups: not recordable. The real
+            # Condition gives the answer (or raises the error it raises).
+            return tuple(condition.nic_down_reason(lab, host, n) for n in nics)
+        looked = frozenset(probe.asked)
+        seen.append((looked, failed & looked, reasons))
+        if len(seen) > self.PATHS:
+            del seen[0]
+        return reasons
+
+
+class _NotRecordable(Exception):
+    """The failed set was used other than by ``element in failed``."""
+
+
+class _Probe:
+    """Stands for a Condition's failed set: answers ``in`` and notes what was asked.
+
+    Anything else (iterating, its size or truth, comparing, set operations) raises,
+    so that only look-ups can decide an answer that is remembered.
+    """
+
+    __slots__ = ("asked", "failed")
+
+    def __init__(self, failed: frozenset[Element]) -> None:
+        self.failed = failed
+        self.asked: list[object] = []
+
+    def __contains__(self, element: object) -> bool:
+        self.asked.append(element)
+        return element in self.failed
+
+    def __iter__(self) -> Iterator[Element]:
+        raise _NotRecordable
+
+    def __len__(self) -> int:
+        raise _NotRecordable
+
+    def __bool__(self) -> bool:
+        raise _NotRecordable
+
+    def __eq__(self, other: object) -> bool:
+        raise _NotRecordable
+
+    def __hash__(self) -> int:
+        raise _NotRecordable
+
+
+_SHARED: dict[int, tuple[Lab, _SharedEndpoints]] = {}
+_SHARED_LABS = 4
+_SHARED_LOCK = threading.Lock()
+
+
+def _shared_endpoints(lt: LabTopology) -> _SharedEndpoints:
+    """Return the endpoint cache of ``lt``'s lab (by identity; a Lab is frozen).
+
+    A few labs are kept, the oldest dropped first; the entry holds the lab so that its
+    ``id`` cannot be reused while the entry lives. A topology whose port map differs from
+    the one the cache was built with (never for one lab today) gets a fresh cache.
+    """
+    with _SHARED_LOCK:
+        entry = _SHARED.get(id(lt.lab))
+        if entry is not None and entry[0] is lt.lab:
+            shared = entry[1]
+            if shared.port_ref is lt.port_ref or shared.port_ref == lt.port_ref:
+                return shared
+        shared = _SharedEndpoints(lt.port_ref)
+        _SHARED.pop(id(lt.lab), None)
+        while len(_SHARED) >= _SHARED_LABS:
+            del _SHARED[next(iter(_SHARED))]
+        _SHARED[id(lt.lab)] = (lt.lab, shared)
+        return shared
+
+
+class _ConditionState:
+    """What a :class:`Forwarding` derives from the lab, its topology and Condition alone.
+
+    Not which ports forward: so the view while the network converges
+    (:func:`hvlab.l2.network.during`), which has the converged view's topology and
+    Condition, shares it with that view instead of building every endpoint again.
+    """
+
+    __slots__ = ("endpoints", "host_eps", "host_keys", "members", "nodes", "vm_eps")
+
+    def __init__(self) -> None:
+        self.endpoints: tuple[Endpoint, ...] | None = None
+        self.host_eps: tuple[Endpoint, ...] | None = None
+        self.host_keys: dict[str, HostKey | None] = {}
+        self.members: _Members | None = None
+        self.nodes: dict[str, list[Endpoint]] | None = None
+        self.vm_eps: dict[tuple[str, str | None], tuple[Endpoint, ...]] = {}
+
+
 class Forwarding:
     """Forwarding state of one (lab, Condition): per-VLAN graphs and paths.
 
@@ -634,15 +799,22 @@ class Forwarding:
         self.also = also
         self._states: dict[int, dict[PortRef, State]] = {}
         self._tree: dict[tuple[str, int], int] = {}
-        self._endpoints: tuple[Endpoint, ...] | None = None
-        self._vm_eps: dict[tuple[str, str | None], tuple[Endpoint, ...]] = {}
-        self._host_eps: tuple[Endpoint, ...] | None = None
+        self._cs = _ConditionState()
         self._host_att: dict[int, dict[str, list[Attachment]]] = {}
-        self._members: _Members | None = None
         self._adj: dict[int, dict[str, list[tuple[str, _Edge]]]] = {}
         self._att: dict[int, dict[str, list[Attachment]]] = {}
         self._bfs: dict[tuple[int, str], tuple[dict[str, int], dict[str, str]]] = {}
-        self._nodes: dict[str, list[Endpoint]] | None = None
+        self._comp: dict[int, dict[str, str]] = {}
+        self._links: dict[tuple[str, str], dict[str, frozenset[str]]] = {}
+        self._forwards: dict[tuple[PortRef, int], bool] = {}
+        self._narrows: Forwarding | None = None
+        overrides: Overrides | None = tuple(condition.overrides.items())
+        try:
+            hash(overrides)
+        except TypeError:
+            overrides = None  # an unhashable override value: build endpoints per view
+        self._overrides = overrides
+        self._shared: _SharedEndpoints | None = None
 
     # -- spanning tree per VLAN ---------------------------------------------------------
     def tree_for(self, bridge: str, vlan: int) -> int:
@@ -670,32 +842,57 @@ class Forwarding:
 
     def port_forwards(self, ref: PortRef, vlan: int) -> bool:
         """Return whether port ``ref`` carries and forwards ``vlan``."""
-        lp = self.lt.ports.get(ref)
-        if lp is None or not lp.vlans.carries(vlan):
-            return False
-        if not self.stp_forwards(ref, vlan):
-            return False
-        return self.also is None or self.also(ref, vlan)
+        key = (ref, vlan)
+        found = self._forwards.get(key)
+        if found is None:
+            lp = self.lt.ports.get(ref)
+            found = (
+                lp is not None
+                and lp.vlans.carries(vlan)
+                and self.stp_forwards(ref, vlan)
+                and (self.also is None or self.also(ref, vlan))
+            )
+            self._forwards[key] = found
+        return found
+
+    def share_with(self, other: Forwarding) -> None:
+        """Use ``other``'s answers that do not depend on which ports forward.
+
+        For the view while the network converges (:func:`hvlab.l2.network.during`): it
+        has the converged view's topology, spanning trees and Condition, and differs
+        only by ``also``. The endpoints, team states and port states are then built
+        once for both. Nothing happens when the three are not the same.
+        """
+        if other.lt is not self.lt or other.stp is not self.stp:
+            return
+        if other.condition != self.condition:
+            return
+        self._cs = other._cs
+        self._states = other._states
+        self._tree = other._tree
+        if self.also is not None and other.also is None:
+            # A port forwards here exactly when it forwards there and ``also`` holds:
+            # attachments are the converged view's, filtered.
+            self._narrows = other
 
     # -- endpoints -----------------------------------------------------------------------
     @property
     def members_helper(self) -> _Members:
-        if self._members is None:
-            self._members = _Members(self.lt, self.condition)
-        return self._members
+        if self._cs.members is None:
+            self._cs.members = _Members(self.lt, self.condition)
+        return self._cs.members
 
     @property
     def endpoints(self) -> tuple[Endpoint, ...]:
         """Return every endpoint (hosts and VMs at their lab placement)."""
-        if self._endpoints is None:
-            m = self.members_helper
+        if self._cs.endpoints is None:
             out: list[Endpoint] = []
             for host in self.lab.hosts:
-                out.extend(host_endpoints(self.lt, self.condition, host, _m=m))
+                out.extend(self._host_eps_of(host))
             for vm in self.lab.vms:
-                out.extend(vm_endpoints(self.lt, self.condition, vm, _m=m))
-            self._endpoints = tuple(out)
-        return self._endpoints
+                out.extend(self._vm_eps_on(vm, None))
+            self._cs.endpoints = tuple(out)
+        return self._cs.endpoints
 
     def vm_endpoints(self, vm: str, host: str | None = None) -> list[Endpoint]:
         """Return VM ``vm``'s endpoints on ``host`` (default: its lab placement).
@@ -704,16 +901,57 @@ class Forwarding:
         building every VM's endpoints for each view dominated its run time.
         """
         key = (vm, host or self.lab.vms[vm].host)
-        found = self._vm_eps.get(key)
+        found = self._cs.vm_eps.get(key)
         if found is None:
-            if self._endpoints is not None and key[1] == self.lab.vms[vm].host:
-                found = tuple(e for e in self._endpoints if e.owner_kind == "vm" and e.owner == vm)
-            else:
-                found = tuple(
-                    vm_endpoints(self.lt, self.condition, vm, key[1], _m=self.members_helper)
-                )
-            self._vm_eps[key] = found
+            found = self._cs.vm_eps[key] = self._vm_eps_on(vm, key[1])
         return list(found)
+
+    # -- endpoints shared between the views of a lab (see _SharedEndpoints) --------------
+    def _host_key(self, host: str) -> HostKey | None:
+        """Return what ``host``'s endpoints depend on, None when they cannot be shared."""
+        if host in self._cs.host_keys:
+            return self._cs.host_keys[host]
+        key: HostKey | None = None
+        h = self.lab.hosts.get(host)
+        if h is not None and self._overrides is not None:
+            reasons = self._shared_cache().reasons_of(
+                self.lab, self.condition, self._overrides, host, h.nics
+            )
+            key = (host, self._overrides, reasons)
+        self._cs.host_keys[host] = key
+        return key
+
+    def _shared_cache(self) -> _SharedEndpoints:
+        if self._shared is None:
+            self._shared = _shared_endpoints(self.lt)
+        return self._shared
+
+    def _host_eps_of(self, host: str) -> tuple[Endpoint, ...]:
+        """Return :func:`host_endpoints` of ``host``, shared with other views when possible."""
+        key = self._host_key(host)
+        if key is None:
+            return tuple(host_endpoints(self.lt, self.condition, host, _m=self.members_helper))
+        shared = self._shared_cache()
+        found = shared.hosts.get(key)
+        if found is None:
+            shared.trim()
+            found = tuple(host_endpoints(self.lt, self.condition, host, _m=self.members_helper))
+            shared.hosts[key] = found
+        return found
+
+    def _vm_eps_on(self, vm: str, host: str | None) -> tuple[Endpoint, ...]:
+        """Return :func:`vm_endpoints` of ``vm`` on ``host``, shared like the host's own."""
+        where = host or self.lab.vms[vm].host
+        key = self._host_key(where) if where is not None else None
+        if key is None:
+            return tuple(vm_endpoints(self.lt, self.condition, vm, where, _m=self.members_helper))
+        shared = self._shared_cache()
+        found = shared.vms.get((vm, key))
+        if found is None:
+            shared.trim()
+            found = tuple(vm_endpoints(self.lt, self.condition, vm, where, _m=self.members_helper))
+            shared.vms[(vm, key)] = found
+        return found
 
     def node_of(self, owner: str, kind: str) -> str:
         """Return the graph node of a host or VM (a VM named like a host or bridge: ``vm:NAME``)."""
@@ -732,16 +970,11 @@ class Forwarding:
     @property
     def host_endpoint_list(self) -> tuple[Endpoint, ...]:
         """Return the hosts' endpoints only, in the order :attr:`endpoints` lists them first."""
-        if self._host_eps is None:
-            if self._endpoints is not None:
-                self._host_eps = tuple(e for e in self._endpoints if e.owner_kind == "host")
-            else:
-                m = self.members_helper
-                out: list[Endpoint] = []
-                for host in self.lab.hosts:
-                    out.extend(host_endpoints(self.lt, self.condition, host, _m=m))
-                self._host_eps = tuple(out)
-        return self._host_eps
+        if self._cs.host_eps is None:
+            self._cs.host_eps = tuple(
+                ep for host in self.lab.hosts for ep in self._host_eps_of(host)
+            )
+        return self._cs.host_eps
 
     def host_attachments(self, vlan: int) -> dict[str, list[Attachment]]:
         """Return host → its management-OS attachments to ``vlan`` (no VM endpoints built).
@@ -752,13 +985,37 @@ class Forwarding:
         att = self._host_att.get(vlan)
         if att is not None:
             return att
-        att = {}
-        for i, ep in enumerate(self.host_endpoint_list):
-            for mem in self.attached(ep, vlan):
-                att.setdefault(self.node_of(ep.owner, ep.owner_kind), []).append(
-                    Attachment(ep, mem, i)
-                )
+        if self._narrows is not None:
+            att = self._narrowed(self._narrows.host_attachments(vlan), vlan)
+        else:
+            att = self._attach(self.host_endpoint_list, vlan)
         self._host_att[vlan] = att
+        return att
+
+    def _attach(self, eps: Iterable[Endpoint], vlan: int) -> dict[str, list[Attachment]]:
+        """Return node → the attachments of ``eps`` to ``vlan`` (:meth:`attached`, inlined:
+        it runs for every member of every host on every view of a simulation)."""
+        att: dict[str, list[Attachment]] = {}
+        forwards = self.port_forwards
+        for i, ep in enumerate(eps):
+            for m in ep.members:
+                if m.usable and m.vlan == vlan and m.ref is not None and forwards(m.ref, vlan):
+                    att.setdefault(self.node_of(ep.owner, ep.owner_kind), []).append(
+                        Attachment(ep, m, i)
+                    )
+        return att
+
+    def _narrowed(
+        self, base: dict[str, list[Attachment]], vlan: int
+    ) -> dict[str, list[Attachment]]:
+        """Return the attachments of :attr:`_narrows` that ``also`` lets forward here."""
+        also = self.also
+        assert also is not None
+        att: dict[str, list[Attachment]] = {}
+        for node, found in base.items():
+            kept = [a for a in found if a.member.ref is not None and also(a.member.ref, vlan)]
+            if kept:
+                att[node] = kept
         return att
 
     def attachments(self, vlan: int) -> dict[str, list[Attachment]]:
@@ -766,11 +1023,10 @@ class Forwarding:
         att = self._att.get(vlan)
         if att is not None:
             return att
-        att = {}
-        for i, ep in enumerate(self.endpoints):
-            for mem in self.attached(ep, vlan):
-                node = self.node_of(ep.owner, ep.owner_kind)
-                att.setdefault(node, []).append(Attachment(ep, mem, i))
+        if self._narrows is not None:
+            att = self._narrowed(self._narrows.attachments(vlan), vlan)
+        else:
+            att = self._attach(self.endpoints, vlan)
         self._att[vlan] = att
         return att
 
@@ -992,12 +1248,12 @@ class Forwarding:
         return None
 
     def _owned(self, node: str) -> list[Endpoint]:
-        if self._nodes is None:
+        if self._cs.nodes is None:
             index: dict[str, list[Endpoint]] = {}
             for ep in self.endpoints:
                 index.setdefault(self.node_of(ep.owner, ep.owner_kind), []).append(ep)
-            self._nodes = index
-        return self._nodes.get(node, [])
+            self._cs.nodes = index
+        return self._cs.nodes.get(node, [])
 
     def path(self, a: str, b: str, vlan: int) -> Path | None:
         """Return the path from host/VM ``a`` to host/VM ``b`` in ``vlan`` (None: no path).
@@ -1139,10 +1395,21 @@ class Forwarding:
         """Return whether :meth:`cluster_path` would find a path, without building it.
 
         The simulator asks this for every pair of nodes on every change; it needs only
-        yes or no, so it skips the hop list. Same rules as :meth:`cluster_path`.
+        yes or no, so it skips the hop list. Same rules as :meth:`cluster_path`. Two
+        nodes of the cluster are answered from :meth:`cluster_links`, computed once.
         """
         if a == b:
             return True
+        c = self.lab.clusters.get(cluster)
+        if c is not None and network in c.networks:
+            links = self.cluster_links(cluster, network)
+            reached = links.get(a)
+            if reached is not None and b in links:
+                return b in reached
+        return self._pair_reachable(cluster, network, a, b)
+
+    def _pair_reachable(self, cluster: str, network: str, a: str, b: str) -> bool:
+        """:meth:`cluster_reachable` for one pair, by the attachments (the reference rule)."""
         vlans = set(self.network_vlans(cluster, network, a)) & set(
             self.network_vlans(cluster, network, b)
         )
@@ -1162,10 +1429,116 @@ class Forwarding:
                         return True
         return False
 
+    def bridge_components(self, vlan: int) -> dict[str, str]:
+        """Return bridge → a name for its connected part of ``vlan``'s forwarding graph.
+
+        Two bridges have the same name exactly when :meth:`bridge_distance` between them
+        is not None (links forward both ways, so reachability is symmetric). A bridge not
+        in the topology is its own part: look it up with ``.get(bridge, bridge)``.
+        """
+        comp = self._comp.get(vlan)
+        if comp is None:
+            adj = self.adjacency(vlan)
+            comp = {}
+            for start in adj:
+                if start in comp:
+                    continue
+                comp[start] = start
+                stack = [start]
+                while stack:
+                    x = stack.pop()
+                    for y, _ in adj.get(x, ()):
+                        if y not in comp:
+                            comp[y] = start
+                            stack.append(y)
+            self._comp[vlan] = comp
+        return comp
+
+    def cluster_links(self, cluster: str, network: str) -> dict[str, frozenset[str]]:
+        """Return node → the other nodes it reaches on cluster network ``network``.
+
+        Every node of the cluster is a key; for ``a != b``, ``b in result[a]`` exactly
+        when :meth:`cluster_reachable` ``(cluster, network, a, b)`` is True (the relation
+        is symmetric). A node attached to the network is listed under itself too.
+        Computed once per view from the connected parts of each VLAN
+        (:meth:`bridge_components`) instead of a search per pair: the simulator needs
+        every pair of a 64-node cluster after every fault.
+
+        The pair rule of :meth:`cluster_path`: some VLAN both nodes use for the network,
+        and management-OS attachments ``x`` of ``a`` and ``y`` of ``b`` whose switch ports
+        are in one connected part and are not the same port (a switch never sends a
+        frame back out of the port it came in). So within one (VLAN, part) every pair
+        of attached nodes is linked, except two nodes that are each attached by one
+        and the same port.
+
+        Raises
+        ------
+        KeyError
+            Unknown cluster or network (as :meth:`network_vlans`).
+        """
+        key = (cluster, network)
+        found = self._links.get(key)
+        if found is not None:
+            return found
+        c = self.lab.clusters[cluster]
+        nodes = list(dict.fromkeys(c.nodes))
+        fixed = c.networks[network].vlan  # network_vlans: the network's vlan when it has one
+        by_vlan: dict[int, tuple[dict[str, str], dict[str, list[Attachment]]]] = {}
+        # (vlan, part) -> node -> the ports attaching the node there
+        parts: dict[tuple[int, str], dict[str, set[PortRef]]] = {}
+        for node in nodes:
+            vlans = [fixed] if fixed else sorted(set(self.network_vlans(cluster, network, node)))
+            for vlan in vlans:
+                known = by_vlan.get(vlan)
+                if known is None:
+                    known = by_vlan[vlan] = (
+                        self.bridge_components(vlan),
+                        self.host_attachments(vlan),
+                    )
+                comp, att = known
+                for x in att.get(node, ()):
+                    ref = x.member.ref
+                    if x.endpoint.owner_kind != "host" or ref is None:
+                        continue
+                    part = (vlan, comp.get(ref[0], ref[0]))
+                    parts.setdefault(part, {}).setdefault(node, set()).add(ref)
+        # One frozenset per part, shared by its nodes (each lists itself): building a
+        # set of the 63 others for each of 64 nodes was itself a cost.
+        reached: dict[str, list[frozenset[str]]] = {}
+        for attached in parts.values():
+            everyone = frozenset(attached)
+            lone: dict[PortRef, set[str]] = {}
+            for node, refs in attached.items():
+                if len(refs) == 1:
+                    lone.setdefault(next(iter(refs)), set()).add(node)
+            for node, refs in attached.items():
+                same_port = lone.get(next(iter(refs))) if len(refs) == 1 else None
+                if same_port is not None and len(same_port) > 1:
+                    reached.setdefault(node, []).append(everyone - same_port)
+                else:
+                    reached.setdefault(node, []).append(everyone)
+        empty: frozenset[str] = frozenset()
+        result: dict[str, frozenset[str]] = {}
+        for node in nodes:
+            sets = reached.get(node)
+            if not sets:
+                result[node] = empty
+            elif len(sets) == 1:
+                result[node] = sets[0]
+            else:
+                result[node] = empty.union(*sets)
+        self._links[key] = result
+        return result
+
     # -- VMs -----------------------------------------------------------------------------
     def vm_nic_attached(self, ep: Endpoint) -> bool:
         """Return whether a VM NIC endpoint reaches the physical network in its VLAN."""
-        return any(self.attached(ep, v) for v in ep.vlans)
+        # The same as asking attached() for each VLAN of ep.vlans, one pass over members.
+        forwards = self.port_forwards
+        return any(
+            m.usable and m.vlan is not None and m.ref is not None and forwards(m.ref, m.vlan)
+            for m in ep.members
+        )
 
     def vm_attachment_up(self, vm: str, host: str | None = None) -> bool:
         """See :meth:`hvlab.l2.network.L2View.vm_attachment_up`."""

@@ -17,7 +17,11 @@ Everything is pure: same lab and Condition, same answer.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from hvlab.condition import Condition
@@ -78,6 +82,9 @@ class L2View:
         if fwd is None:
             also = self.before.port_forwards if self.before is not None else None
             fwd = Forwarding(self.topology, self.stp, self.condition, also)
+            converged = self._cache.get("after")
+            if isinstance(converged, L2View):
+                fwd.share_with(converged._fwd)
             self._cache["fwd"] = fwd
         assert isinstance(fwd, Forwarding)
         return fwd
@@ -191,6 +198,21 @@ class L2View:
         """Return whether ``cluster_path`` exists, without building it (for heartbeats)."""
         return self._fwd.cluster_reachable(cluster, network, node_a, node_b)
 
+    def cluster_links(self, cluster: str, network: str) -> Mapping[str, frozenset[str]]:
+        """Return node → the nodes it reaches on a cluster network, for every node.
+
+        The same answers as :meth:`cluster_reachable` for every pair of the cluster's
+        nodes at once (symmetric; a node attached to the network also lists itself),
+        computed once per view: what :func:`hvlab.cluster.membership.node_status` takes
+        as ``network_links``.
+
+        Raises
+        ------
+        KeyError
+            Unknown cluster or network.
+        """
+        return MappingProxyType(self._fwd.cluster_links(cluster, network))
+
     def reachable_any(self, host_a: str, host_b: str) -> bool:
         """Return whether two hosts (or VMs) reach each other in any VLAN they both use."""
         return self._fwd.reachable_any(host_a, host_b)
@@ -215,8 +237,19 @@ class L2View:
         return self._fwd.vm_reaches(vm, switch, host)
 
 
+_RECENT: OrderedDict[tuple[int, Condition], tuple[Lab, L2View]] = OrderedDict()
+_RECENT_KEPT = 64
+_LOCK = threading.Lock()  # guards _RECENT and _TRANSITIONS (not the work in between)
+
+
 def analyse(lab: Lab, condition: Condition | None = None) -> L2View:
     """Return the layer-2 view of ``lab`` under ``condition`` (default: nothing failed).
+
+    The last few views are kept (per lab object, a Lab being frozen): asked again for
+    an equal Condition, this returns the same view, with everything it has computed.
+    A simulation returns to a few conditions over and over (nothing failed, after
+    every repair), and rebuilding topology, trees and endpoints for each was most of
+    its time.
 
     Raises
     ------
@@ -224,9 +257,23 @@ def analyse(lab: Lab, condition: Condition | None = None) -> L2View:
         When the lab's spanning-tree settings cannot make a valid topology.
     """
     condition = condition or Condition.none()
+    key = (id(lab), condition)
+    with _LOCK:
+        hit = _RECENT.get(key)
+        if hit is not None and hit[0] is lab:
+            _RECENT.move_to_end(key)
+            return hit[1]
     lt = topology_from_lab(lab, condition)
     stp = solve(lt.topology, failures_from_condition(lt, condition))
-    return L2View(lab, condition, lt, stp)
+    view = L2View(lab, condition, lt, stp)
+    view._cache["analysed"] = True  # its trees are analyse(lab, condition)'s: see transition
+    with _LOCK:
+        # The entry holds the lab, so its id is not reused while the entry is kept.
+        _RECENT[key] = (lab, view)
+        _RECENT.move_to_end(key)
+        while len(_RECENT) > _RECENT_KEPT:
+            _RECENT.popitem(last=False)
+    return view
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,7 +328,40 @@ def transition(lab: Lab, before: L2View, after: L2View) -> L2Transition:
     assumption, 50 ms by default, overridable under ``timers:``); failures are taken to
     drop carrier (a pulled cable, a powered-off switch), so RSTP reacts at once. The
     settle time is the slowest port's.
+
+    Between two views made by :func:`analyse` for ``lab`` the answer depends on their
+    Conditions only; the last few thousand such answers are kept (a simulation goes
+    back and forth between the same conditions).
     """
+    key: tuple[int, Condition, Condition] | None = None
+    if (
+        before.lab is lab
+        and after.lab is lab
+        and before._cache.get("analysed")
+        and after._cache.get("analysed")
+    ):
+        key = (id(lab), before.condition, after.condition)
+        with _LOCK:
+            hit = _TRANSITIONS.get(key)
+            if hit is not None:  # the entry holds the lab: its id is not reused meanwhile
+                _TRANSITIONS.move_to_end(key)
+                return hit[1]
+    change = _transition(lab, before, after)
+    if key is not None:
+        with _LOCK:
+            _TRANSITIONS[key] = (lab, change)
+            while len(_TRANSITIONS) > _TRANSITIONS_KEPT:
+                _TRANSITIONS.popitem(last=False)
+    return change
+
+
+_TRANSITIONS: OrderedDict[tuple[int, Condition, Condition], tuple[Lab, L2Transition]] = (
+    OrderedDict()
+)
+_TRANSITIONS_KEPT = 4096
+
+
+def _transition(lab: Lab, before: L2View, after: L2View) -> L2Transition:
     handshake_ms = setting_ms(lab, "stp.rstp.handshake_per_hop")
     changes = port_changes(before.stp, after.stp, handshake_s=handshake_ms / 1000)
     settle = settle_time(changes)
@@ -343,4 +423,7 @@ def during(before: L2View, after: L2View) -> L2View:
     teams are as in ``after`` (the failure has happened). Its ``stp`` is ``after``'s: the
     trees being converged to.
     """
-    return L2View(after.lab, after.condition, after.topology, after.stp, before=before)
+    view = L2View(after.lab, after.condition, after.topology, after.stp, before=before)
+    # Endpoints, team and port states are those of ``after``: built once for both.
+    view._cache["after"] = after
+    return view
