@@ -101,6 +101,7 @@ def test_cancel_skips_the_event() -> None:
     k.run()
     assert log == [("a", 1000), ("b", 2000)]
     assert k.pending == 0
+    assert k.processed == 2  # the cancelled one is not counted
 
 
 def test_cancel_twice_or_after_running_returns_false() -> None:

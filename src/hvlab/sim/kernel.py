@@ -231,18 +231,24 @@ class Kernel:
     [('a', 1000), ('b', 2000)]
     """
 
-    __slots__ = ("_cancelled", "_heap", "_now", "_seq")
+    __slots__ = ("_cancelled", "_heap", "_now", "_processed", "_seq")
 
     def __init__(self, start: int = 0) -> None:
         self._now = _check_time(start, "start")
         self._heap: list[tuple[int, int, int, Handle]] = []
         self._seq = 0
         self._cancelled = 0
+        self._processed = 0
 
     @property
     def now(self) -> int:
         """Return the current simulation time in milliseconds."""
         return self._now
+
+    @property
+    def processed(self) -> int:
+        """Return the number of events run so far (cancelled ones not counted)."""
+        return self._processed
 
     @property
     def pending(self) -> int:
@@ -437,6 +443,7 @@ class Kernel:
                     continue
                 self._now = time
                 handle._state = done
+                self._processed += 1
                 try:
                     handle._callback()
                 except Exception as exc:
@@ -449,6 +456,7 @@ class Kernel:
                 continue
             self._now = time
             handle._state = done
+            self._processed += 1
             try:
                 handle._callback()
             except Exception as exc:

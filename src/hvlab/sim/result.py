@@ -100,6 +100,8 @@ class SimResult:
     impact: tuple[Impact, ...]
     assumptions: tuple[dict[str, Any], ...] = field(default=())
     replication: tuple[ReplicationRow, ...] = field(default=())
+    events: int = 0
+    """Kernel events run (for benchmarks; not part of the JSON)."""
 
     def impact_of(self, obj: str) -> Impact:
         """Return the impact row of ``obj`` (``vms.SQL1``, a virtual service, ...).
