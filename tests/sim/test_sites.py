@@ -224,3 +224,17 @@ def test_test_failover_leaves_the_primary_alone(lab: Lab) -> None:
     assert any("'SQL1 - Test' answers" in e for e in events)
     sql1 = next(r for r in result.replication if r.vm == "SQL1")
     assert not sql1.failed_over
+
+
+def test_stretched_vms_restart_across_sites_only_with_a_storage_replica(lab: Lab) -> None:
+    """ERP1 (METRO, disks in HQ) restarts in DR after HQ is lost: Storage Replica's copy
+    comes online there. Without the copy the same failover leaves it without storage."""
+    replicated = simulate(lab, "hq-lost").impact_of("vms.ERP1")
+    assert replicated.state == "running" and replicated.where.startswith("m-dr")
+    metro = lab.clusters["METRO"]
+    volume = metro.csvs["Volume1"].model_copy(update={"replicated_to": None})
+    alone = metro.model_copy(update={"csvs": {"Volume1": volume}})
+    single = lab.model_copy(update={"clusters": {**lab.clusters, "METRO": alone}})
+    row = simulate(single, "hq-lost").impact_of("vms.ERP1")
+    assert row.state == "running, storage down (Volume1: site HQ lost)"
+    assert row.downtime_ms == 1_800_000 - 10_000

@@ -116,6 +116,10 @@ class Csv(LabModel):
     size: Bytes
     used: Bytes = 0
     owner: str | None = None
+    # Where its disks are (a stretched cluster's storage sits in one site), and the site
+    # holding a synchronous Storage Replica copy that comes online if that site is lost.
+    site: str | None = None
+    replicated_to: str | None = None
 
 
 class Share(LabModel):

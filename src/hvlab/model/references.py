@@ -377,6 +377,12 @@ class _Checker:
             if c.preferred_site is not None:
                 where = ("clusters", c.name, "preferred_site")
                 self.exists(where, c.preferred_site, names, "site")
+            for csv in c.csvs.values():
+                for key in ("site", "replicated_to"):
+                    value = getattr(csv, key)
+                    if value is not None:
+                        where = ("clusters", c.name, "csvs", csv.name, key)
+                        self.exists(where, value, names, "site")
         for vm in lab.vms.values():
             if vm.preferred_site is not None:
                 self.exists(("vms", vm.name, "preferred_site"), vm.preferred_site, names, "site")

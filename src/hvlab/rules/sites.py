@@ -532,3 +532,65 @@ def split_subnet(ctx: Context) -> Iterator[Hit]:
                     ("sites", b, "subnets", vlan),
                     {"vlan": vlan, "subnet": text, "a": a, "b": b},
                 )
+
+
+# --- HV707 ---------------------------------------------------------------------------------
+_STORAGE_REPLICA = (
+    "https://learn.microsoft.com/en-us/windows-server/storage/storage-replica/"
+    "stretch-cluster-replication-using-shared-storage"
+)
+
+
+@rule(
+    "HV707",
+    title="A stretched cluster's CSV lives in one site with no copy in the other",
+    severity="error",
+    message=(
+        "{cluster}/{csv} is in {site} only: losing {site} stops {vms} in every site of the cluster"
+    ),
+    rationale=(
+        "A cluster stretched over two sites survives the loss of one only if its storage "
+        "does too. A CSV whose disks sit in one site goes offline with that site; the "
+        "nodes in the other site keep quorum and try to restart the VMs, which cannot "
+        "start without their virtual disks. Storage Replica (synchronous within a metro "
+        "distance) keeps a copy in the second site that comes online when the first is lost."
+    ),
+    fix=(
+        "Replicate {csv} to the other site with Storage Replica (New-SRPartnership in a "
+        "stretch cluster; replicated_to: in the lab) or keep the VMs that must survive the "
+        "loss of {site} on storage in another site."
+    ),
+    references=(_NOTE, _STORAGE_REPLICA, _STRETCH),
+    example=(
+        "clusters: {METRO: {nodes: [m-hq1, m-dr1],\n"
+        "                   csvs: {Volume1: {size: 4TiB, site: HQ}}}}   # no replicated_to"
+    ),
+    tags=("storage", "stretched-cluster"),
+)
+def stretched_csv_in_one_site(ctx: Context) -> Iterator[Hit]:
+    """Fire for each CSV of a multi-site cluster that sits in one site with no replica."""
+    lab = ctx.lab
+    for cluster in lab.clusters.values():
+        spans = cluster_sites(lab, cluster.name)
+        if len(spans) < 2:
+            continue
+        for csv in cluster.csvs.values():
+            copy = csv.replicated_to
+            if csv.site is None or (copy is not None and copy != csv.site):
+                continue
+            vms = sorted(
+                vm.name
+                for vm in lab.vms.values()
+                if vm.cluster == cluster.name
+                and csv.name in {vm.storage, *(d.storage for d in vm.vhds)}
+            )
+            shown = ", ".join(vms[:5]) + (f" and {len(vms) - 5} more" if len(vms) > 5 else "")
+            yield Hit(
+                ("clusters", cluster.name, "csvs", csv.name),
+                {
+                    "cluster": cluster.name,
+                    "csv": csv.name,
+                    "site": csv.site,
+                    "vms": f"its VMs ({shown})" if vms else "whatever is stored on it",
+                },
+            )

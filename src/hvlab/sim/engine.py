@@ -250,26 +250,56 @@ class _Simulation:
         self._degraded.clear()
         self._down_vms = self.blocked_vms()
 
+    def leave_storage(self, vm: str) -> None:
+        """``vm`` now runs from other disks (a Replica copy, a shared-nothing move): its
+        CSVs in the lab no longer concern it."""
+        for names in self._on_csv.values():
+            if vm in names:
+                names.remove(vm)
+        self.forget()
+
+    def storage_down(self) -> dict[tuple[str, str], str]:
+        """Return (cluster, CSV) → why, for every CSV that is offline now.
+
+        A CSV is offline when it is failed itself (``csv:``), or when the site holding its
+        disks is down and it has no Storage Replica copy (``replicated_to``) in a site that
+        is up — the copy then comes online, as a stretched cluster's replication group
+        fails over (its own short delay is not modelled).
+        """
+        down: dict[tuple[str, str], str] = {}
+        for e in self.condition.failed:
+            if e.kind == "csv":
+                down[(e.names[0], e.names[1])] = f"storage down ({e.names[1]})"
+        failed_sites = {e.names[0] for e in self.condition.failed if e.kind == "site"}
+        if failed_sites:
+            for cluster in self.lab.clusters.values():
+                for csv in cluster.csvs.values():
+                    copy = csv.replicated_to
+                    if csv.site in failed_sites and (copy is None or copy in failed_sites):
+                        down[(cluster.name, csv.name)] = (
+                            f"storage down ({csv.name}: site {csv.site} lost"
+                            + (")" if copy is None else f", its replica in {copy} too)")
+                        )
+        return down
+
     def blocked_reason(self, vm: str) -> str | None:
         """Return why ``vm`` cannot serve whatever its host (see :meth:`blocked_vms`)."""
         if vm in self.unreachable:
             return "unreachable"
-        for e in self.condition.failed:
-            if e.kind == "vm" and e.names[0] == vm:
-                return "failed"
-            if e.kind == "csv" and vm in self._on_csv.get((e.names[0], e.names[1]), ()):
-                return f"storage down ({e.names[1]})"
+        if any(e.kind == "vm" and e.names[0] == vm for e in self.condition.failed):
+            return "failed"
+        for key, why in self.storage_down().items():
+            if vm in self._on_csv.get(key, ()):
+                return why
         return None
 
     def blocked_vms(self) -> set[str]:
         """Return the VMs that cannot serve whatever their host: failed themselves, their
-        storage (a CSV) down, or unreachable by their clients after a move."""
+        storage (a CSV) offline, or unreachable by their clients after a move."""
         blocked = set(self.unreachable)
-        for e in self.condition.failed:
-            if e.kind == "vm":
-                blocked.add(e.names[0])
-            elif e.kind == "csv":
-                blocked.update(self._on_csv.get((e.names[0], e.names[1]), ()))
+        blocked.update(e.names[0] for e in self.condition.failed if e.kind == "vm")
+        for key in self.storage_down():
+            blocked.update(self._on_csv.get(key, ()))
         return blocked
 
     def account(self) -> None:
@@ -842,6 +872,7 @@ class _Simulation:
             vm.status = "running"
             self.log(f"{what} complete, now on {dest}", obj)
             if away:
+                self.leave_storage(vm.name)
                 vm.cluster = next(
                     (c.name for c in self.lab.clusters.values() if dest in c.nodes), None
                 )
@@ -1243,6 +1274,7 @@ class _Simulation:
             self.log(f"{outcome.kind} failover to {spec.to} failed: {outcome.reason}", obj)
             return None
         self.failed_over.add(vm.name)
+        self.leave_storage(vm.name)
         vm.data_loss += lost
         source = vm.host
         vm.status = "down"
