@@ -170,6 +170,7 @@ class _Simulation:
         self.unreachable: dict[str, int | None] = {}
         self.clients_after: dict[str, int] = {}
         self.failed_over: set[str] = set()
+        self._shares: tuple[Condition, dict[str, int | None]] | None = None
         self.finished_replicas: list[ReplicaClock] = []
         self._on_csv: dict[tuple[str, str], list[str]] = {}
         for vm in lab.vms.values():
@@ -1030,11 +1031,22 @@ class _Simulation:
         self.copies = remaining
 
     # -- Hyper-V Replica and sites ------------------------------------------------------
+    def share_of(self, vm: str) -> int | None:
+        """Return ``vm``'s replication bandwidth under the current condition.
+
+        Every VM's share is computed in one pass per condition
+        (:func:`hvlab.cluster.sites.replication_shares`): asking VM by VM was quadratic,
+        12 s for a 1,000-VM site failover (benchmarks/bench_sites.py).
+        """
+        if self._shares is None or self._shares[0] is not self.condition:
+            self._shares = (self.condition, sites.replication_shares(self.lab, self.condition))
+        return self._shares[1].get(vm)
+
     def replica_transfer_ms(self, vm: str) -> tuple[int | None, int | None]:
         """Return (bandwidth share, time to send one interval) of ``vm``'s replication now."""
         from hvlab.cluster.replica import replication
 
-        share = sites.replication_share_bps(self.lab, vm, self.condition)
+        share = self.share_of(vm)
         if not share:
             return None, None
         result = replication(self.lab, vm, link_bps=share)
@@ -1048,7 +1060,7 @@ class _Simulation:
         for name, spec in self.lab.vms.items():
             if spec.replica is None or self.vms[name].status != "running":
                 continue
-            share = sites.replication_share_bps(self.lab, name, self.condition)
+            share = self.share_of(name)
             result = replication(self.lab, name, link_bps=share or 1)
             self.used_settings.update(result.assumptions)
             self.used_settings.add("replica.wan_share")
@@ -1166,7 +1178,7 @@ class _Simulation:
         if self.lab.vms[vm.name].replica is None:
             self.log("test failover not possible: the VM has no replica", obj)
             return
-        share = sites.replication_share_bps(self.lab, vm.name, self.condition)
+        share = self.share_of(vm.name)
         outcome = test_failover(self.lab, replication(self.lab, vm.name, link_bps=share or 1))
         if not outcome.ok:
             self.log(f"test failover failed: {outcome.reason}", obj)
@@ -1242,7 +1254,7 @@ class _Simulation:
             why = "no replica host is up" if not candidates else "no replica host has the memory"
             self.log(f"failover to {spec.to} not possible: {why}", obj)
             return None
-        share = sites.replication_share_bps(self.lab, vm.name, self.condition)
+        share = self.share_of(vm.name)
         result = replication(self.lab, vm.name, link_bps=share or 1)
         primary_up = (
             vm.status == "running"
