@@ -247,6 +247,18 @@ def test_object_paths_map_to_ids() -> None:
 # -- sections ---------------------------------------------------------------------------------
 
 
+def test_two_site_report_shows_the_wan_link_and_the_replicas_rpo() -> None:
+    html = report(EXAMPLES / "two-site-replica.yaml")
+    assert "Hyper-V Replica: effective RPO over the run" in html
+    context = build_report(lab(EXAMPLES / "two-site-replica.yaml"))
+    behind = next(
+        s for s in context["scenarios"]["scenarios"] if s["name"] == "replica-falls-behind"
+    )
+    rows = {r["vm"]: r for r in behind["replication"]}
+    assert rows["LOG1"]["behind"] and rows["LOG1"]["failed_over"]
+    assert not rows["WEB1"]["failed_over"]
+
+
 def test_sections_of_the_ten_gig_cluster() -> None:
     context = build_report(lab(TEN_GIG))
     teams = context["teams"]["teams"]

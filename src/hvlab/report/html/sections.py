@@ -450,6 +450,18 @@ def scenarios_section(
                     for i in result.impact
                 ],
                 "gantt": _gantt(result, lab, picture),
+                "replication": [
+                    {
+                        "vm": r.vm,
+                        "frequency": format_duration(r.frequency_ms),
+                        "start": format_duration(r.rpo[0][1]) if r.rpo else "-",
+                        "worst": format_duration(r.worst_rpo_ms),
+                        "end": format_duration(r.rpo[-1][1]) if r.rpo else "-",
+                        "failed_over": r.failed_over,
+                        "behind": r.worst_rpo_ms > 2 * r.frequency_ms,
+                    }
+                    for r in getattr(result, "replication", ())
+                ],
                 "assumptions": assumptions,
             }
         )
