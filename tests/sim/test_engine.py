@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from hvlab.model.lab import Lab
 from hvlab.model.load import load_lab, load_lab_text
+from hvlab.model.scenario import Scenario
 from hvlab.sim.engine import simulate
 from hvlab.sim.faults import random_faults
 
@@ -236,3 +237,27 @@ def test_gantt_draws_each_outage_where_it_happened() -> None:
     )
     (line,) = gantt(result, width=10)
     assert line.split("|")[1] == " █      █ "
+
+
+def test_a_team_member_down_degrades_its_vms_by_that_members_speed() -> None:
+    """node1's VM team loses VM-A (10G): its VMs run degraded, 10 Gb/s of uplink lost."""
+    lab = load_lab(EXAMPLES / "ten-gig-cluster.yaml")
+    scenario = Scenario.model_validate(
+        {
+            "name": "nic",
+            "duration": "10m",
+            "steps": [
+                {"at": "10s", "down": "nic:node1:VM-A"},
+                {"at": "70s", "up": "nic:node1:VM-A"},
+            ],
+        }
+    )
+    result = simulate(lab, scenario)
+    on_node1 = [i for i in result.impact if i.object.startswith("vms.") and i.where == "node1"]
+    assert on_node1
+    for row in on_node1:
+        assert row.downtime_ms == 0
+        assert row.degraded_intervals == ((10_000, 70_000),)
+        assert row.bandwidth_lost_bps == 10 * 10**9
+    elsewhere = [i for i in result.impact if i.object.startswith("vms.") and i.where != "node1"]
+    assert all(i.bandwidth_lost_bps == 0 for i in elsewhere)

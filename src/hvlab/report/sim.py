@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from hvlab.model.units import format_duration
+from hvlab.model.units import format_duration, format_speed
 from hvlab.sim.result import SimResult, TimelineEntry
 
 __all__ = ["gantt", "render_simulation"]
@@ -56,7 +56,7 @@ def render_simulation(console: Console, result: SimResult, explain: str | None =
         table.add_row(_t(entry.t_ms), entry.object, text)
     console.print(table)
     impact = Table(title="Impact", title_justify="left", header_style="bold")
-    for column in ("object", "downtime", "degraded", "data lost", "state", "where"):
+    for column in ("object", "downtime", "degraded", "uplink lost", "data lost", "state", "where"):
         impact.add_column(column, overflow="fold")
     for row in sorted(result.impact, key=lambda i: (-i.downtime_ms, -i.degraded_ms, i.object)):
         if explain is not None and explain not in row.object:
@@ -65,6 +65,7 @@ def render_simulation(console: Console, result: SimResult, explain: str | None =
             row.object,
             format_duration(row.downtime_ms) if row.downtime_ms else "-",
             format_duration(row.degraded_ms) if row.degraded_ms else "-",
+            format_speed(row.bandwidth_lost_bps) if row.bandwidth_lost_bps else "-",
             format_duration(row.data_loss_ms) if row.data_loss_ms else "-",
             row.state,
             row.where,

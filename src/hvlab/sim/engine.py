@@ -98,6 +98,7 @@ class _Vm:
     downtime: int = 0
     degraded: int = 0
     data_loss: int = 0
+    bandwidth_lost: int = 0
     intervals: list[tuple[int, int]] = field(default_factory=list)
     degraded_intervals: list[tuple[int, int]] = field(default_factory=list)
 
@@ -180,7 +181,7 @@ class _Simulation:
                     self._on_csv.setdefault((vm.cluster, store), []).append(vm.name)
         self._down_vms: set[str] = set()
         self._attached: dict[tuple[str, str], bool] = {}
-        self._degraded: dict[tuple[str, str], bool] = {}
+        self._degraded: dict[tuple[str, str], int] = {}
         self._nic_signature = {
             vm.name: repr(sorted((n.switch, n.vlan or 0) for n in vm.nics))
             for vm in lab.vms.values()
@@ -222,9 +223,11 @@ class _Simulation:
             self._attached[key] = cached
         return cached
 
-    def vm_degraded(self, vm: _Vm) -> bool:
+    def vm_degraded(self, vm: _Vm) -> int:
+        """Return the uplink bandwidth (bit/s) ``vm``'s virtual switches have lost: the
+        speed of each team or SET member that is down (0: nothing lost)."""
         if vm.host is None:
-            return False
+            return 0
         key = (vm.host, self._nic_signature[vm.name])
         cached = self._degraded.get(key)
         if cached is None:
@@ -238,9 +241,10 @@ class _Simulation:
                     members.update(vswitch.members)
                 elif vswitch.uplink in host.teams:
                     members.update(host.teams[vswitch.uplink].members)
-            cached = any(
-                m in host.nics and not self.condition.nic_is_up(self.lab, host.name, m)
+            cached = sum(
+                host.nics[m].speed
                 for m in sorted(members)
+                if m in host.nics and not self.condition.nic_is_up(self.lab, host.name, m)
             )
             self._degraded[key] = cached
         return cached
@@ -320,7 +324,10 @@ class _Simulation:
                 available = attached.get(key)
                 if available is None:
                     available = self.vm_available(vm)
-                worse = available and (degraded[key] if key in degraded else self.vm_degraded(vm))
+                lost = degraded[key] if key in degraded else self.vm_degraded(vm)
+                worse = available and lost > 0
+                if worse and lost > vm.bandwidth_lost:
+                    vm.bandwidth_lost = lost
             elif vm.status == "off" and vm.down_since is None and not vm.was_running:
                 continue
             else:
@@ -356,7 +363,10 @@ class _Simulation:
             vm.downtime += t - vm.down_since
             vm.intervals.append((vm.down_since, t))
             vm.down_since = None
-        degraded = available and self.vm_degraded(vm)
+        lost = self.vm_degraded(vm) if available else 0
+        degraded = lost > 0
+        if lost > vm.bandwidth_lost:
+            vm.bandwidth_lost = lost
         if degraded and vm.degraded_since is None:
             vm.degraded_since = t
         elif not degraded and vm.degraded_since is not None:
@@ -1403,6 +1413,7 @@ def simulate(
                 vm.host or "",
                 _spans(end, vm.down_since, vm.intervals),
                 _spans(end, vm.degraded_since, vm.degraded_intervals),
+                vm.bandwidth_lost,
             )
         )
     for service in sim.services:

@@ -33,7 +33,9 @@ class Impact:
     less than its configured bandwidth or redundancy; ``data_loss_ms``: the span of
     writes lost (Hyper-V Replica unplanned failover); ``intervals`` and
     ``degraded_intervals``: each ``(start, end)`` ms span it was down (degraded), whose
-    lengths add up to ``downtime_ms`` (``degraded_ms``).
+    lengths add up to ``downtime_ms`` (``degraded_ms``); ``bandwidth_lost_bps``: the most
+    uplink bandwidth its virtual switches lost at once while it ran (team or SET members
+    down).
     """
 
     object: str
@@ -44,6 +46,7 @@ class Impact:
     where: str = ""
     intervals: tuple[tuple[int, int], ...] = ()
     degraded_intervals: tuple[tuple[int, int], ...] = ()
+    bandwidth_lost_bps: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """Return the impact as the ``simulate`` JSON contract spells it (seconds)."""
@@ -56,6 +59,7 @@ class Impact:
             "where": self.where,
             "intervals": [[a / 1000, b / 1000] for a, b in self.intervals],
             "degraded_intervals": [[a / 1000, b / 1000] for a, b in self.degraded_intervals],
+            "bandwidth_lost_bps": self.bandwidth_lost_bps,
         }
 
 
