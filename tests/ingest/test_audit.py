@@ -45,12 +45,13 @@ def copy_sample(tmp_path: Path) -> Path:
 
 def add_computer_info(folder: Path, hosts: list[str], build: int = 9200) -> None:
     """``<host>_Get-ComputerInfo.json`` as ``Get-ComputerInfo | ConvertTo-Json`` writes it."""
+    release = {9200: "2012", 14393: "2016"}.get(build, "")
     for host in hosts:
         (folder / f"{host}_Get-ComputerInfo.json").write_text(
             json.dumps(
                 {
                     "CsName": host,
-                    "OsName": "Microsoft Windows Server 2012 Datacenter",
+                    "OsName": f"Microsoft Windows Server {release} Datacenter",
                     "OsVersion": f"6.2.{build}",
                     "OsBuildNumber": str(build),
                     "OsProductType": 3,
@@ -128,6 +129,7 @@ def test_without_the_host_os_hv401_says_it_cannot_judge() -> None:
 def test_events_and_hv401_agree_on_the_sample_with_the_host_os(tmp_path: Path) -> None:
     folder = copy_sample(tmp_path)
     add_computer_info(folder, ["HV01", "HV02"])
+    add_computer_info(folder, ["HVDR01", "HVDR02"], 14393)  # the replica cluster CLU02
     result = run_audit(folder)
     hv401 = sorted(f.object for f in result.check.findings if f.rule == "HV401")
     assert hv401 == ["vms.FILE01.integration_services", "vms.SQL01.integration_services"]
@@ -186,6 +188,62 @@ def test_the_sample_keeps_obrien_s_vm_intact() -> None:
 
 def test_audit_is_deterministic() -> None:
     assert audit_json(run_audit(SAMPLE)) == audit_json(run_audit(SAMPLE))
+
+
+def test_the_sample_reads_replica_settings_and_says_what_the_sites_rules_lack() -> None:
+    result = run_audit(SAMPLE)
+    unknown = {u.part: u for u in result.unknown}
+    assert "replica" not in unknown
+    assert unknown["sites"].paths == ("hosts.HV01.site", "hosts.HV02.site")
+    assert result.lab.vms["SQL01"].replica is not None
+    skipped = dict(result.check.skipped)
+    # Where HV01 stands is unknown (a 2012 cluster has no fault domains): no verdict on
+    # replication from it, none on the witness of a cluster whose quorum is not collected.
+    assert skipped["HV701"] == "the export does not say (replica_traffic, sites)"
+    assert "sites" in skipped["HV702"] and "quorum" in skipped["HV703"]
+    assert "HV706" not in skipped  # one site declared: no subnet is in two sites
+    assert [f.rule for f in result.check.findings] == ["HV301", "HV302", "HV504", "HV602"]
+
+
+def test_two_sites_without_wan_links_are_not_checked_for_replication(tmp_path: Path) -> None:
+    folder = copy_sample(tmp_path)
+    (folder / "CLU01_Get-ClusterFaultDomain.json").write_text(
+        json.dumps(
+            [
+                {"Name": "HQ", "Type": 1000, "ChildrenNames": ["HV01", "HV02"]},
+                {"Name": "HV01", "Type": 4000, "ParentName": "HQ"},
+                {"Name": "HV02", "Type": 4000, "ParentName": "HQ"},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    result = run_audit(folder)
+    skipped = dict(result.check.skipped)
+    assert skipped["HV701"] == "the export does not say (replica_traffic, wan_links)"
+    assert skipped["HV702"] == "the export does not say (site_subnets)"
+    assert skipped["HV706"] == "the export does not say (site_subnets, wan_links)"
+    assert "HV707" not in skipped  # no cluster spans two sites
+
+
+def test_a_stretched_cluster_is_not_judged_on_the_default_quorum(tmp_path: Path) -> None:
+    nodes = [{"Name": n, "State": 0, "NodeWeight": 1, "Cluster": "M1"} for n in ("A1", "B1")]
+    (tmp_path / "M1_Get-ClusterNode.json").write_text(json.dumps(nodes), encoding="utf-8")
+    domains = [
+        {"Name": "SiteA", "Type": "Site"},
+        {"Name": "SiteB", "Type": "Site"},
+        {"Name": "A1", "Type": "Node", "ParentName": "SiteA"},
+        {"Name": "B1", "Type": "Node", "ParentName": "SiteB"},
+    ]
+    (tmp_path / "M1_Get-ClusterFaultDomain.json").write_text(json.dumps(domains), "utf-8")
+    result = run_audit(tmp_path)
+    # HV703 would fire on the model's default quorum (no witness, 1 of 2 votes per site).
+    from hvlab.rules import check_lab
+
+    assert [f.rule for f in check_lab(result.lab, select=["HV703"]).findings] == ["HV703"]
+    assert not [f for f in result.check.findings if f.rule.startswith("HV7")]
+    skipped = dict(result.check.skipped)
+    assert skipped["HV703"] == "the export does not say (quorum)"
+    assert skipped["HV707"] == "the export does not say (storage_replica)"
 
 
 # --------------------------------------------------------------------------- bad files
@@ -351,6 +409,9 @@ _NAMES = [
     "CLU01_Get-ClusterNode.json",
     "CLU01_Get-Cluster.json",
     "HV01_Get-ComputerInfo.json",
+    "HV01_Get-VMReplication.json",
+    "HV01_Get-VMNetworkAdapterFailoverConfiguration.json",
+    "CLU01_Get-ClusterFaultDomain.json",
     "events/HV01_Microsoft-Windows-Hyper-V-Worker-Admin.xml",
     "events/HV01.evtx",
     "cluster/Groups.reg",

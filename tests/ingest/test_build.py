@@ -71,7 +71,7 @@ def vm(name: str, vm_id: str, host: str, **extra: object) -> dict[str, object]:
 
 def test_hosts_nics_teams_and_switches_of_the_sample() -> None:
     lab = build(SAMPLE).lab
-    assert sorted(lab.hosts) == ["HV01", "HV02"]
+    assert sorted(lab.hosts) == ["HV01", "HV02", "HVDR01", "HVDR02"]
     hv01 = lab.hosts["HV01"]
     assert (hv01.cpus, hv01.memory) == (32, 192 * GIB)
     # The team interface VMTeam (Multiplexor driver) is not a physical NIC.
@@ -90,7 +90,7 @@ def test_hosts_nics_teams_and_switches_of_the_sample() -> None:
     assert list(team.interfaces) == ["VMTeam"] and team.interfaces["VMTeam"].vlan is None
     hv02_team = lab.hosts["HV02"].teams["VMTeam"]
     assert (hv02_team.mode, hv02_team.algorithm) == ("Lacp", "Dynamic")
-    for host in lab.hosts.values():
+    for host in (lab.hosts["HV01"], lab.hosts["HV02"]):
         switch = host.vswitches["VMSwitch"]
         assert (switch.type, switch.uplink, switch.allow_management_os) == (
             "External",
@@ -102,7 +102,7 @@ def test_hosts_nics_teams_and_switches_of_the_sample() -> None:
 
 def test_cluster_of_the_sample() -> None:
     lab = build(SAMPLE).lab
-    assert list(lab.clusters) == ["CLU01"]
+    assert list(lab.clusters) == ["CLU01", "CLU02"]  # CLU02: the replica cluster in site DR
     cluster = lab.clusters["CLU01"]
     assert cluster.nodes == ("HV01", "HV02")
     assert cluster.heartbeat.same_subnet_delay == 1000  # milliseconds, as Get-Cluster says
@@ -205,6 +205,8 @@ def test_get_computer_info_gives_the_host_os(tmp_path: Path) -> None:
     shutil.copytree(SAMPLE, folder)
     write_json(folder / "HV01_Get-ComputerInfo.json", computer_info("HV01", 9200))
     write_json(folder / "HV02_Get-ComputerInfo.json", [computer_info("HV02", 9600, "Server")])
+    for host in ("HVDR01", "HVDR02"):  # the replica cluster's nodes
+        write_json(folder / f"{host}_Get-ComputerInfo.json", computer_info(host, 14393))
     built = build(folder)
     assert built.lab.hosts["HV01"].os == "WindowsServer2012"
     assert built.lab.hosts["HV02"].os == "WindowsServer2012R2"
@@ -380,12 +382,377 @@ def test_the_integration_services_example_exports() -> None:
     assert lab.vms["APP-IMP1"].cluster is None and "clusters" in built.unknown
 
 
+# --------------------------------------------------------------------------- sites and Replica
+
+APP = "11111111-1111-4111-8111-111111111111"
+
+
+def replication(name: str, vm_id: str, host: str, **extra: object) -> dict[str, object]:
+    """A ``Get-VMReplication`` object as Collect-HvLab.ps1 selects it (PowerShell 7 shape)."""
+    return {
+        "VMName": name,
+        "VMId": vm_id,
+        "ComputerName": host,
+        "ReplicationMode": "Primary",
+        "ReplicationState": "Replicating",
+        "ReplicationHealth": "Normal",
+        "ReplicationRelationshipType": "Simple",
+        "PrimaryServerName": f"{host}.lab",
+        "ReplicationFrequencySec": 30,
+        "RecoveryHistory": 0,
+        **extra,
+    }
+
+
+def failover(name: str, vm_id: str | None, host: str, **extra: object) -> dict[str, object]:
+    """A row of the collector's ``Get-VMNetworkAdapterFailoverConfiguration`` export."""
+    return {
+        "VMName": name,
+        "VMId": vm_id,
+        "VMNetworkAdapterName": "Network Adapter",
+        "MacAddress": None,
+        "ComputerName": host,
+        "IPv4Address": None,
+        "IPv4SubnetMask": None,
+        "IPv4DefaultGateway": None,
+        "FailoverConfigurationError": None,
+        **extra,
+    }
+
+
+def nic(vm_name: str, vm_id: str, host: str, mac: str, ip: str) -> dict[str, object]:
+    return {
+        "Name": "Network Adapter",
+        "VMName": vm_name,
+        "VMId": vm_id,
+        "SwitchName": "Lab",
+        "MacAddress": mac,
+        "IPAddresses": [ip],
+        "IsManagementOs": False,
+        "ComputerName": host,
+        "VlanSetting": {"OperationMode": "Untagged", "AccessVlanId": 0},
+    }
+
+
+def primary_folder(folder: Path, **record: object) -> Path:
+    """Host H1 runs VM APP on private switch Lab and replicates it as ``record`` says."""
+    write_json(folder / "H1_Get-VM.json", [vm("APP", APP, "H1")])
+    write_json(
+        folder / "H1_Get-VMSwitch.json",
+        [
+            {
+                "Name": "Lab",
+                "SwitchType": "Private",
+                "ComputerName": "H1",
+                "AllowManagementOS": False,
+            }
+        ],
+    )
+    write_json(
+        folder / "H1_Get-VMNetworkAdapter.json",
+        [nic("APP", APP, "H1", "00155D000001", "10.1.0.10")],
+    )
+    write_json(folder / "H1_Get-VMReplication.json", [replication("APP", APP, "H1", **record)])
+    return folder
+
+
+def node_list(cluster: str, *names: str) -> list[dict[str, object]]:
+    return [{"Name": n, "State": "Up", "NodeWeight": 1, "Cluster": cluster} for n in names]
+
+
+def domain(
+    name: str, kind: object, parent: str | None = None, **extra: object
+) -> dict[str, object]:
+    return {"Name": name, "Type": kind, "ParentName": parent, "ChildrenNames": [], **extra}
+
+
+def test_sites_racks_and_replica_of_the_sample() -> None:
+    built = build(SAMPLE)
+    lab = built.lab
+    assert list(lab.sites) == ["DR"]
+    assert lab.sites["DR"].description == "Disaster-recovery site, 2 Example Road"
+    assert (lab.hosts["HVDR01"].site, lab.hosts["HVDR01"].rack) == ("DR", "DR-R1")
+    assert lab.clusters["CLU02"].preferred_site == "DR"
+    # CLU01 is a 2012 cluster: no fault domains, so where HV01 and HV02 stand is unknown.
+    assert lab.hosts["HV01"].site is None
+    gaps = {(gap.part, gap.path) for gap in built.gaps}
+    assert ("sites", "hosts.HV01.site") in gaps and ("sites", "hosts.HVDR01.site") not in gaps
+    sql = lab.vms["SQL01"]
+    assert sql.replica is not None
+    assert (sql.replica.to, sql.replica.frequency, sql.replica.recovery_points) == (
+        "CLU02",  # HVR-BROKER.test.lab is CLU02's Replica Broker
+        300_000,
+        4,
+    )
+    (adapter,) = sql.nics
+    assert (adapter.ip, adapter.failover_ip, adapter.failover_gateway) == (
+        "10.0.100.191",
+        "10.2.100.191",  # the replica copy's setting on HVDR01, not the primary's own
+        "10.2.100.1",
+    )
+    # The copy on HVDR01 is SQL01's replica, not a seventh VM.
+    assert len(lab.vms) == 6 and sql.host == "HV01"
+    assert lab.vms["HopelessVM"].replica is None
+    assert "replica" not in built.unknown
+    assert {"replica_traffic", "sites"} <= built.unknown
+    assert not {"wan_links", "site_subnets", "storage_replica"} & built.unknown  # one site
+    assert ("replica_traffic", "vms.SQL01.replica.change_rate") in gaps
+    assert any("copy (Replica)" in note and "HVDR01" in note for note in built.notes)
+    assert any("fails back" in note for note in built.notes)
+    assert "HVDR01_Get-VMNetworkAdapterFailoverConfiguration.json" in built.sources["vms.SQL01"]
+
+
+def test_two_sites_make_the_wan_and_the_subnets_unknown(tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    shutil.copytree(SAMPLE, folder)
+    # PowerShell 7 shape: Type by name; the nodes are found through ChildrenNames only.
+    write_json(
+        folder / "CLU01_Get-ClusterFaultDomain.json",
+        [
+            {"Name": "HQ", "Type": "Site", "ChildrenNames": ["HV01.test.lab", "HV02"]},
+            {"Name": "HV01.test.lab", "Type": "Node"},
+            {"Name": "HV02", "Type": "Node", "ParentName": ""},
+        ],
+    )  # fmt: skip
+    built = build(folder)
+    lab = built.lab
+    assert sorted(lab.sites) == ["DR", "HQ"]
+    assert (lab.hosts["HV01"].site, lab.hosts["HV02"].site) == ("HQ", "HQ")
+    assert "sites" not in built.unknown
+    assert {"wan_links", "site_subnets"} <= built.unknown
+    assert "storage_replica" not in built.unknown
+    assert check_references(lab) == []
+
+
+def test_a_stretched_cluster_leaves_its_storage_unknown(tmp_path: Path) -> None:
+    write_json(tmp_path / "C1_Get-ClusterNode.json", node_list("C1", "A1", "B1"))
+    write_json(
+        tmp_path / "C1_Get-ClusterFaultDomain.json",
+        [
+            domain("SiteA", 1000),
+            domain("SiteB", 1000),
+            domain("A1", 4000, "SiteA"),
+            domain("B1", 4000, "SiteB"),
+        ],
+    )
+    built = build(tmp_path)
+    assert {h: built.lab.hosts[h].site for h in ("A1", "B1")} == {"A1": "SiteA", "B1": "SiteB"}
+    assert {"storage_replica", "wan_links", "site_subnets"} <= built.unknown
+    assert "sites" not in built.unknown
+
+
+def test_replica_to_a_host_of_the_export(tmp_path: Path) -> None:
+    primary_folder(tmp_path, ReplicaServerName="r1.lab", CurrentReplicaServerName="r1.lab")
+    write_json(tmp_path / "R1_Get-VMHost.json", {"Name": "R1", "LogicalProcessorCount": 8})
+    built = build(tmp_path)
+    replica = built.lab.vms["APP"].replica
+    assert replica is not None
+    assert (replica.to, replica.frequency, replica.recovery_points) == ("R1", 30_000, 0)
+
+
+def test_a_broker_without_the_cluster_groups_follows_the_current_node(tmp_path: Path) -> None:
+    primary_folder(tmp_path, ReplicaServerName="hvr.lab", CurrentReplicaServerName="R2.lab")
+    write_json(tmp_path / "C2_Get-ClusterNode.json", node_list("C2", "R1", "R2"))
+    built = build(tmp_path)
+    replica = built.lab.vms["APP"].replica
+    assert replica is not None and replica.to == "C2"
+    assert any("taken as C2's Replica Broker" in note for note in built.notes)
+
+
+def test_a_broker_of_the_cluster_registry(tmp_path: Path) -> None:
+    primary_folder(tmp_path, ReplicaServerName="hvr.lab")
+    write_json(tmp_path / "C2_Get-ClusterNode.json", node_list("C2", "R1", "R2"))
+    (tmp_path / "cluster").mkdir()
+    (tmp_path / "cluster" / "Groups.reg").write_text(
+        "Windows Registry Editor Version 5.00\n\n"
+        "[HKEY_LOCAL_MACHINE\\Cluster\\Groups\\7e1f2a3b-4c5d-4e6f-8a7b-9c0d1e2f3a4b]\n"
+        '"Name"="HVR"\n"GroupType"=dword:00000073\n',
+        encoding="utf-8",
+    )
+    replica = build(tmp_path).lab.vms["APP"].replica
+    assert replica is not None and replica.to == "C2"
+
+
+def test_a_replica_server_outside_the_export_is_a_host_of_unknowns(tmp_path: Path) -> None:
+    primary_folder(
+        tmp_path,
+        ReplicaServerName="hvr01.hoster.example",
+        CurrentReplicaServerName="hvr01.hoster.example",
+        ReplicationState="Suspended",
+        ReplicationHealth="Critical",
+    )
+    built = build(tmp_path)
+    lab = built.lab
+    replica = lab.vms["APP"].replica
+    assert replica is not None and replica.to == "hvr01" and "hvr01" in lab.hosts
+    gaps = {(gap.part, gap.path) for gap in built.gaps}
+    for part, path in (
+        ("host_resources", "hosts.hvr01.cpus"),
+        ("host_os", "hosts.hvr01.os"),
+        ("sites", "hosts.hvr01.site"),
+    ):
+        assert (part, path) in gaps
+    assert any("hvr01.hoster.example" in note and "not a host" in note for note in built.notes)
+    assert any("Suspended, health Critical" in note for note in built.notes)
+    # Its copy's failover address cannot be in the export: the NIC's is unknown.
+    assert ("replica", "vms.APP.nics") in gaps
+    assert check_references(lab) == []
+
+
+def test_without_a_replication_export_the_replica_is_unknown(tmp_path: Path) -> None:
+    write_json(tmp_path / "H1_Get-VM.json", [vm("APP", APP, "H1")])
+    built = build(tmp_path)
+    assert built.lab.vms["APP"].replica is None
+    assert ("replica", "vms.APP.replica") in {(g.part, g.path) for g in built.gaps}
+    (tmp_path / "H1_Get-VMReplication.json").write_text("[]", encoding="utf-8")
+    again = build(tmp_path)
+    assert "replica" not in again.unknown and again.lab.vms["APP"].replica is None
+
+
+def test_the_primarys_own_failover_settings_are_not_the_failover_address(tmp_path: Path) -> None:
+    primary_folder(tmp_path, ReplicaServerName="r1.lab")
+    write_json(tmp_path / "R1_Get-VMHost.json", {"Name": "R1", "LogicalProcessorCount": 8})
+    write_json(
+        tmp_path / "H1_Get-VMNetworkAdapterFailoverConfiguration.json",
+        [failover("APP", APP, "H1", IPv4Address="10.1.0.10", IPv4DefaultGateway="10.1.0.1")],
+    )
+    built = build(tmp_path)
+    assert built.lab.vms["APP"].nics[0].failover_ip is None
+    assert ("replica", "vms.APP.nics") in {(g.part, g.path) for g in built.gaps}
+    # The replica host's export holds the copy's setting: that one is the failover address
+    # (this row has no VMId: it is matched by the VM's name).
+    write_json(
+        tmp_path / "R1_Get-VMNetworkAdapterFailoverConfiguration.json",
+        [failover("APP", None, "R1", IPv4Address="10.2.0.10", IPv4DefaultGateway="bad")],
+    )
+    nic_entry = build(tmp_path).lab.vms["APP"].nics[0]
+    assert (nic_entry.failover_ip, nic_entry.failover_gateway) == ("10.2.0.10", None)
+
+
+def test_failover_settings_that_cannot_be_placed(tmp_path: Path) -> None:
+    primary_folder(tmp_path, ReplicaServerName="r1.lab")
+    write_json(tmp_path / "R1_Get-VMHost.json", {"Name": "R1", "LogicalProcessorCount": 8})
+    write_json(
+        tmp_path / "R1_Get-VMNetworkAdapterFailoverConfiguration.json",
+        [
+            failover("APP", APP, "R1", VMNetworkAdapterName="Other", IPv4Address="10.2.0.10"),
+            failover("APP", APP, "R1", VMNetworkAdapterName="Network Adapter",
+                     FailoverConfigurationError="legacy network adapter"),
+        ],
+    )  # fmt: skip
+    built = build(tmp_path)
+    assert built.lab.vms["APP"].nics[0].failover_ip is None
+    reasons = {g.path: g.reason for g in built.gaps if g.part == "replica"}
+    assert "legacy network adapter" in reasons["vms.APP.nics[0]"]
+    assert any("matches none of its adapters" in note for note in built.notes)
+
+
+def test_replica_copies_extended_replication_and_test_failover(tmp_path: Path) -> None:
+    primary_folder(tmp_path, ReplicaServerName="r1.lab", ReplicationRelationshipType=1)
+    test_vm = "22222222-2222-4222-8222-222222222222"
+    orphan = "33333333-3333-4333-8333-333333333333"
+    write_json(
+        tmp_path / "R1_Get-VM.json",
+        [
+            vm("APP", APP, "R1", ReplicationMode=2, State="Off"),
+            vm("APP - Test", test_vm, "R1", ReplicationMode="TestReplica"),
+            vm("OLD", orphan, "R1", ReplicationMode="Replica", State="Off"),
+        ],
+    )
+    built = build(tmp_path)
+    lab = built.lab
+    assert sorted(lab.vms) == ["APP", "OLD"]  # the copy is APP's, the test VM is left out
+    assert lab.vms["APP"].host == "H1" and lab.vms["OLD"].host == "R1"
+    assert lab.vms["APP"].replica is None  # extended replication only: not modelled
+    notes = " | ".join(built.notes)
+    assert "extended replication" in notes and "test-failover VM" in notes
+    assert "whose primary is not in the export" in notes
+
+
+def test_fault_domain_oddities(tmp_path: Path) -> None:
+    write_json(tmp_path / "C1_Get-ClusterNode.json", node_list("C1", "N1", "N2", "N3"))
+    write_json(
+        tmp_path / "C1_Get-ClusterFaultDomain.json",
+        [
+            domain("Main", "Site", Location="Building 1", Description="Head office"),
+            domain("R1", "Rack", "Main"),
+            domain("Ch1", "Chassis", "R1"),
+            domain("n1.lab", "Node", "Ch1"),
+            domain("N2", "Node", "Nowhere"),  # a parent that is not exported
+            domain("LoopA", "Rack", "LoopB"),
+            domain("LoopB", "Rack", "LoopA"),
+            domain("N3", "Node", "LoopA"),
+            domain("OldNode", "Node", "R1"),  # evicted: still a fault domain
+        ],
+    )
+    write_json(tmp_path / "C2_Get-ClusterNode.json", node_list("C2", "M1"))
+    built = build(tmp_path)
+    lab = built.lab
+    assert lab.sites["Main"].description == "Head office (Building 1)"
+    assert (lab.hosts["N1"].site, lab.hosts["N1"].rack) == ("Main", "R1")
+    assert (lab.hosts["N2"].site, lab.hosts["N3"].site, lab.hosts["N3"].rack) == (
+        None,
+        None,
+        "LoopA",
+    )
+    assert "OldNode" not in lab.hosts
+    notes = " | ".join(built.notes)
+    assert "chassis" in notes and "Nowhere, above N2, is not in the export" in notes
+    assert "OldNode is not a host" in notes
+    reasons = {g.path: g.reason for g in built.gaps if g.part == "sites"}
+    assert "C1 puts N2 in no site" in reasons["hosts.N2.site"]
+    assert "no Get-ClusterFaultDomain export for C2" in reasons["hosts.M1.site"]
+    assert check_references(lab) == []
+
+
+def test_a_site_less_cluster_of_a_site_less_export_is_one_site(tmp_path: Path) -> None:
+    write_json(tmp_path / "C1_Get-ClusterNode.json", node_list("C1", "N1", "N2"))
+    write_json(
+        tmp_path / "C1_Get-ClusterFaultDomain.json",
+        [domain("N1", "Node"), domain("N2", "Node")],
+    )
+    built = build(tmp_path)
+    assert not built.lab.sites and "sites" not in built.unknown
+
+
+def test_preferred_sites(tmp_path: Path) -> None:
+    write_json(tmp_path / "C1_Get-ClusterNode.json", node_list("C1", "N1", "N2"))
+    write_json(
+        tmp_path / "C1_Get-ClusterFaultDomain.json",
+        [domain("HQ", "Site"), domain("DR", "Site"), domain("N1", "Node", "HQ"),
+         domain("N2", "Node", "DR")],
+    )  # fmt: skip
+    write_json(tmp_path / "C1_Get-Cluster.json", {"Name": "C1", "SameSubnetDelay": 1000,
+                                                  "PreferredSite": "hq"})  # fmt: skip
+    groups = [
+        {"Name": "A", "GroupType": "VirtualMachine", "Id": APP, "PreferredSite": "DR",
+         "FailoverThreshold": 1, "Cluster": "C1"},
+        {"Name": "B", "GroupType": "VirtualMachine", "Id": "22222222-2222-4222-8222-222222222222",
+         "PreferredSite": "Mars", "FailoverThreshold": 1, "Cluster": "C1"},
+    ]  # fmt: skip
+    write_json(tmp_path / "C1_Get-ClusterGroup.json", groups)
+    write_json(
+        tmp_path / "N1_Get-VM.json",
+        [
+            vm("A", "44444444-4444-4444-8444-444444444444", "N1", IsClustered=True),
+            vm("B", "55555555-5555-4555-8555-555555555555", "N1", IsClustered=True),
+        ],
+    )
+    built = build(tmp_path)
+    lab = built.lab
+    assert lab.clusters["C1"].preferred_site == "HQ"
+    assert (lab.vms["A"].preferred_site, lab.vms["B"].preferred_site) == ("DR", None)
+    assert ("sites", "vms.B.preferred_site") in {(g.part, g.path) for g in built.gaps}
+    assert check_references(lab) == []
+
+
 # --------------------------------------------------------------------------- fuzz
 
 _SHAPES = {
     "Get-VM": ["Name", "Id", "ComputerName", "MemoryStartup", "MemoryMinimum", "MemoryMaximum",
                "DynamicMemoryEnabled", "AutomaticStopAction", "IntegrationServicesVersion",
-               "ConfigurationLocation", "ProcessorCount", "Generation", "IsClustered", "State"],
+               "ConfigurationLocation", "ProcessorCount", "Generation", "IsClustered", "State",
+               "ReplicationMode"],
     "Get-NetAdapter": ["Name", "MacAddress", "LinkSpeed", "ifIndex", "MediaConnectionState",
                        "DriverDescription", "InterfaceDescription", "Speed", "Virtual", "VlanID"],
     "Get-NetLbfoTeam": ["Name", "TeamingMode", "LoadBalancingAlgorithm", "TeamNics", "Members"],
@@ -399,9 +766,19 @@ _SHAPES = {
     "Get-ClusterNetwork": ["Name", "Role", "AddressMask", "AutoMetric", "Ipv4Addresses", "Metric",
                            "Address"],
     "Get-ClusterGroup": ["Name", "Id", "GroupType", "FailoverThreshold", "AntiAffinityClassNames",
-                         "PersistentState", "OwnerNode", "Priority"],
+                         "PersistentState", "OwnerNode", "Priority", "PreferredSite"],
     "Get-Cluster": ["Name", "SameSubnetDelay", "SameSubnetThreshold", "CrossSubnetDelay",
-                    "QuorumArbitrationTimeMax", "CrossSubnetThreshold"],
+                    "QuorumArbitrationTimeMax", "CrossSubnetThreshold", "PreferredSite"],
+    "Get-VMReplication": ["VMName", "VMId", "ComputerName", "ReplicationMode", "Mode",
+                          "ReplicationState", "ReplicaServerName", "CurrentReplicaServerName",
+                          "ReplicationFrequencySec", "FrequencySec", "RecoveryHistory",
+                          "ReplicationRelationshipType"],
+    "Get-VMNetworkAdapterFailoverConfiguration": ["VMName", "VMId", "VMNetworkAdapterName",
+                                                  "MacAddress", "IPv4Address", "IPv4SubnetMask",
+                                                  "IPv4DefaultGateway",
+                                                  "FailoverConfigurationError"],
+    "Get-ClusterFaultDomain": ["Name", "Type", "ParentName", "ChildrenNames", "Location",
+                               "Description"],
 }  # fmt: skip
 
 _SCALARS = st.one_of(
@@ -409,6 +786,24 @@ _SCALARS = st.one_of(
     st.booleans(),
     st.integers(min_value=-(2**40), max_value=2**45),
     st.sampled_from(["", "H1", "h1.lab", "VMTeam", "NIC1", "External", "Lacp", "6.2.9200.16384"]),
+    # Sites and Replica: names and ids that make records of different files meet.
+    st.sampled_from(
+        [
+            "Primary",
+            "Replica",
+            2,
+            "Site",
+            "Rack",
+            "Node",
+            1000,
+            4000,
+            "C1",
+            "H2.lab",
+            "10.2.0.5",
+            "11111111-1111-4111-8111-111111111111",
+            ["H1", "H2"],
+        ]
+    ),
     st.text(max_size=12),
 )
 _VALUES = st.recursive(
@@ -424,7 +819,7 @@ _VALUES = st.recursive(
 def exports(draw: st.DrawFn) -> dict[str, list[dict[str, object]]]:
     files: dict[str, list[dict[str, object]]] = {}
     for cmdlet in draw(st.lists(st.sampled_from(sorted(_SHAPES)), min_size=1, max_size=5)):
-        host = draw(st.sampled_from(["H1", "H2", "C1"]))
+        host = draw(st.sampled_from(["H1", "H2", "C1"]))  # C1 is also a node name below
         keys = _SHAPES[cmdlet]
         objects = draw(
             st.lists(st.fixed_dictionaries({key: _VALUES for key in keys}), min_size=1, max_size=3)

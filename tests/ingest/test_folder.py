@@ -13,10 +13,12 @@ SAMPLE = Path(__file__).parents[1] / "data" / "audit-sample"
 def test_read_the_audit_sample() -> None:
     folder = read_folder(SAMPLE)
     assert folder.warnings == ()
-    assert len(folder.powershell) == 21
+    assert len(folder.powershell) == 33
     by_name = {Path(result.file).name: result for result in folder.powershell}
     assert by_name["Get-VM.json"].records == ()
-    assert sum(len(r.records) for r in folder.powershell if r.cmdlet == "Get-VM") == 6
+    # Six VMs, and the Hyper-V Replica copy of SQL01 on HVDR01.
+    assert sum(len(r.records) for r in folder.powershell if r.cmdlet == "Get-VM") == 7
+    assert by_name["HV02_Get-VMReplication.json"].warnings == ()  # [] is an answer
     assert [len(scan.events) for scan in folder.events] == [3, 2]
     assert len(folder.vmm[0].vms) == 6
     assert len(folder.registry[0].groups) == 8
@@ -44,6 +46,12 @@ def test_collect_script_is_read_only_and_complete() -> None:
         "Get-VM -ComputerName $node",
         "Get-NetLbfoTeam -CimSession",
         "Get-ClusterSharedVolume -Cluster",
+        "Get-VMReplication -ComputerName $node",
+        "Get-VMNetworkAdapterFailoverConfiguration -VMNetworkAdapter $adapter",
+        "Get-ClusterFaultDomain -CimSession $clusterName",
+        "Get-Command Get-ClusterFaultDomain",
+        "ReplicationMode }",
+        "PreferredSite,",
         "Microsoft-Windows-Hyper-V-Integration-Admin",
         "Microsoft-Windows-Hyper-V-Worker-Admin",
         "Microsoft-Windows-Hyper-V-VMMS-Admin",

@@ -12,6 +12,16 @@
     HKLM\Cluster\Groups (cluster\Groups.reg) and, where IIS is installed,
     %windir%\System32\inetsrv\config\applicationHost.config.
 
+    Sites and disaster recovery: Get-VMReplication (every replication relationship of
+    each node), the failover TCP/IP settings of the network adapters of every VM that
+    replicates (Get-VMNetworkAdapterFailoverConfiguration; the script adds the VM and
+    adapter names, which the cmdlet's objects do not carry) and the cluster's fault
+    domains (Get-ClusterFaultDomain: sites, racks, nodes). A host whose Hyper-V module
+    lacks the replication cmdlets, or a cluster older than Windows Server 2016, is
+    logged as SKIP and the rest of its export goes on; hvlab then treats what is
+    missing as unknown. Run the script on the replica cluster too and copy both
+    folders into one: a replica VM's failover address is set on the replica VM.
+
     The script only reads. It changes no setting on any node: it uses Get-*
     cmdlets, Get-WinEvent, "reg export" and file copies into the output folder,
     which is the only thing it creates. Each step runs in its own try/catch: a step
@@ -23,8 +33,10 @@
         <OutputPath>\<host>_Get-NetAdapterAdvancedProperty.json
         <OutputPath>\<host>_Get-NetLbfoTeam.json / _Get-NetLbfoTeamMember.json / _Get-NetLbfoTeamNic.json
         <OutputPath>\<host>_Get-VMSwitch.json / _Get-VMNetworkAdapter.json / _Get-VM.json / _Get-VMHost.json
+        <OutputPath>\<host>_Get-VMReplication.json / _Get-VMNetworkAdapterFailoverConfiguration.json
         <OutputPath>\<cluster>_Get-ClusterNode.json / _Get-ClusterGroup.json / _Get-ClusterNetwork.json
         <OutputPath>\<cluster>_Get-ClusterSharedVolume.json / _Get-Cluster.json
+        <OutputPath>\<cluster>_Get-ClusterFaultDomain.json   (Windows Server 2016+ only)
         <OutputPath>\events\<host>_<channel>.xml
         <OutputPath>\cluster\Groups.reg
         <OutputPath>\iis\<host>_applicationHost.config
@@ -70,6 +82,9 @@ $Channels = @(
 )
 $Utf8NoBom = New-Object System.Text.UTF8Encoding($false)
 $script:Failures = 0
+$script:Skipped = '<hvlab: step skipped>'
+$failoverKeys = @('IPv4Address', 'IPv4SubnetMask', 'IPv4DefaultGateway', 'IPv4PreferredDNSServer',
+    'IPv4AlternateDNSServer', 'IPv6Address', 'IPv6SubnetPrefixLength', 'IPv6DefaultGateway')
 
 function Write-Log {
     param([string]$Message)
@@ -89,6 +104,16 @@ function Save-Json {
     $json = ConvertTo-Json -InputObject $items -Depth 4
     if ($items.Count -eq 0 -or $null -eq $json) { $json = '[]' }
     Save-Text -Path $Path -Text $json
+}
+
+function Save-Step {
+    # Runs a step's script block and saves its objects. A step that decides it cannot
+    # run here returns the marker $script:Skipped: no file is written, so that hvlab
+    # says "unknown" instead of reading an empty answer.
+    param([string]$Path, [scriptblock]$Action)
+    $objects = @(& $Action)
+    if ($objects.Count -eq 1 -and $objects[0] -is [string] -and $objects[0] -eq $script:Skipped) { return }
+    Save-Json -Path $Path -Objects $objects
 }
 
 function Invoke-Step {
@@ -136,7 +161,7 @@ $clusterSteps = [ordered]@{
             @{ Name = 'Cluster'; Expression = { & $nameOf $_.Cluster } } }
     'Get-ClusterGroup'        = { Get-ClusterGroup -Cluster $clusterName |
             Select-Object Name, Id, State, GroupType, Priority, FailoverThreshold, AntiAffinityClassNames,
-            PersistentState, @{ Name = 'OwnerNode'; Expression = { & $nameOf $_.OwnerNode } },
+            PersistentState, PreferredSite, @{ Name = 'OwnerNode'; Expression = { & $nameOf $_.OwnerNode } },
             @{ Name = 'Cluster'; Expression = { & $nameOf $_.Cluster } } }
     'Get-ClusterNetwork'      = { Get-ClusterNetwork -Cluster $clusterName |
             Select-Object Name, Id, Role, Address, AddressMask, Metric, AutoMetric, State, Ipv4Addresses,
@@ -148,6 +173,15 @@ $clusterSteps = [ordered]@{
                     @{ Name = 'Partition'; Expression = {
                             $_.Partition | Select-Object Size, FreeSpace, UsedSpace, PercentFree, FileSystem } } } } }
     'Get-Cluster'             = { Get-Cluster -Name $clusterName | Select-Object -Property * }
+    # Windows Server 2016+: sites, racks and chassis above the nodes. A 2012 R2 cluster has
+    # no fault domains; the step is skipped and hvlab leaves the nodes' sites unknown.
+    'Get-ClusterFaultDomain'  = {
+        if (-not (Get-Command Get-ClusterFaultDomain -ErrorAction SilentlyContinue)) {
+            Write-Log "SKIP  Get-ClusterFaultDomain ($clusterName): not in this FailoverClusters module (Windows Server 2016+)"
+            return $script:Skipped
+        }
+        Get-ClusterFaultDomain -CimSession $clusterName |
+            Select-Object Name, Id, Type, ParentName, ChildrenNames, Location, Description }
 }
 $done = 0
 foreach ($cmdlet in $clusterSteps.Keys) {
@@ -155,7 +189,7 @@ foreach ($cmdlet in $clusterSteps.Keys) {
         -PercentComplete (100 * $done / $clusterSteps.Count)
     $action = $clusterSteps[$cmdlet]
     Invoke-Step "$cmdlet ($clusterName)" {
-        Save-Json -Path (Join-Path $OutputPath "${clusterName}_$cmdlet.json") -Objects (& $action)
+        Save-Step -Path (Join-Path $OutputPath "${clusterName}_$cmdlet.json") -Action $action
     }
     $done++
 }
@@ -186,11 +220,56 @@ foreach ($node in $nodes) {
         'Get-VM'                         = { Get-VM -ComputerName $node |
                 Select-Object Name, Id, VMId, State, ComputerName, MemoryStartup, MemoryMinimum, MemoryMaximum,
                 DynamicMemoryEnabled, AutomaticStopAction, AutomaticStartAction, IntegrationServicesVersion,
-                Path, ConfigurationLocation, ProcessorCount, Generation, Version, IsClustered }
+                Path, ConfigurationLocation, ProcessorCount, Generation, Version, IsClustered, ReplicationMode }
         'Get-VMHost'                     = { Get-VMHost -ComputerName $node |
                 Select-Object Name, ComputerName, FullyQualifiedDomainName, LogicalProcessorCount, MemoryCapacity,
                 VirtualMachinePath, VirtualHardDiskPath, VirtualMachineMigrationEnabled,
                 MaximumVirtualMachineMigrations, MaximumStorageMigrations }
+        # Every replication relationship on the node (Primary, Replica, ExtendedReplica).
+        # No VM replicating is an empty array; a module without the cmdlet is a SKIP.
+        'Get-VMReplication'              = {
+            if (-not (Get-Command Get-VMReplication -ErrorAction SilentlyContinue)) {
+                Write-Log "SKIP  Get-VMReplication ($node): not in this Hyper-V module"
+                return $script:Skipped
+            }
+            Get-VMReplication -ComputerName $node |
+                Select-Object VMName, VMId, ComputerName, ReplicationMode, ReplicationState, ReplicationHealth,
+                ReplicationRelationshipType, PrimaryServerName, ReplicaServerName, CurrentReplicaServerName,
+                ReplicationFrequencySec, FrequencySec, RecoveryHistory, ReplicaServerPort, AuthenticationType,
+                CompressionEnabled, LastReplicationTime }
+        # The failover TCP/IP settings of the adapters of VMs that replicate. The cmdlet's
+        # objects hold only addresses: the VM and adapter they belong to are added here.
+        # An adapter whose settings cannot be read is listed with the error, not left out.
+        'Get-VMNetworkAdapterFailoverConfiguration' = {
+            if (-not (Get-Command Get-VMNetworkAdapterFailoverConfiguration -ErrorAction SilentlyContinue)) {
+                Write-Log "SKIP  Get-VMNetworkAdapterFailoverConfiguration ($node): not in this Hyper-V module"
+                return $script:Skipped
+            }
+            $replicating = @(Get-VM -ComputerName $node | Where-Object { [string]$_.ReplicationMode -ne 'None' })
+            $adapters = @(foreach ($vm in $replicating) { Get-VMNetworkAdapter -VM $vm })
+            foreach ($adapter in $adapters) {
+                $row = [ordered]@{
+                    VMName               = $adapter.VMName
+                    VMId                 = [string]$adapter.VMId
+                    VMNetworkAdapterName = $adapter.Name
+                    MacAddress           = $adapter.MacAddress
+                    ComputerName         = $node
+                }
+                foreach ($key in $failoverKeys) { $row[$key] = $null }
+                $row['FailoverConfigurationError'] = $null
+                try {
+                    $setting = Get-VMNetworkAdapterFailoverConfiguration -VMNetworkAdapter $adapter -ErrorAction Stop |
+                        Select-Object -First 1
+                    if ($null -ne $setting) {
+                        foreach ($key in $failoverKeys) { $row[$key] = $setting.$key }
+                    }
+                }
+                catch {
+                    $row['FailoverConfigurationError'] = $_.Exception.Message
+                }
+                [pscustomobject]$row
+            }
+        }
     }
     $done = 0
     foreach ($cmdlet in $nodeSteps.Keys) {
@@ -198,7 +277,7 @@ foreach ($node in $nodes) {
         $action = $nodeSteps[$cmdlet]
         Invoke-Step "$cmdlet ($node)" {
             if ($cmdlet -like 'Get-Net*' -and $null -eq $session) { throw 'no CIM session' }
-            Save-Json -Path (Join-Path $OutputPath "${node}_$cmdlet.json") -Objects (& $action)
+            Save-Step -Path (Join-Path $OutputPath "${node}_$cmdlet.json") -Action $action
         }
         $done++
     }

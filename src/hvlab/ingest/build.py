@@ -27,13 +27,27 @@ lab                                    from
 ``vms.V``                              ``Get-VM``; NICs from ``Get-VMNetworkAdapter``; the
                                        cluster group id from ``HKLM\\Cluster\\Groups`` (.reg)
                                        or ``Get-ClusterGroup``, matched by VM name
+``sites``, ``hosts.H.site``/``rack``   ``Get-ClusterFaultDomain`` (2016+): ``Site`` and
+                                       ``Rack`` fault domains above each ``Node``
+``clusters.C.preferred_site``,         ``Get-Cluster`` / ``Get-ClusterGroup``
+``vms.V.preferred_site``               ``PreferredSite``
+``vms.V.replica``                      ``Get-VMReplication`` ``Primary`` entries: ``to`` from
+                                       ``ReplicaServerName`` (a host, a Replica Broker's
+                                       cluster, or a host added for a server outside the
+                                       export), ``ReplicationFrequencySec``, ``RecoveryHistory``
+``vms.V.nics[i].failover_ip``,         ``Get-VMNetworkAdapterFailoverConfiguration`` of the
+``failover_gateway``                   VM's replica copy (what Replica applies at failover)
 ``management``                         VMM ``tbl_WLC_VMInstance`` CSV
 ``web_sites``                          IIS ``<server>_applicationHost.config``, one site per
                                        site and server file
 =====================================  =========================================================
 
 Physical switches, links, load balancers and anti-virus are never in the
-exports; they are always unknown. Names that Windows allows but the lab model
+exports; they are always unknown. WAN links and the subnets each site carries are
+never exported either: they are unknown once the exports place hosts in two sites
+or more (with one site they do not matter). A VM's Hyper-V Replica copy on the
+replica server (``Get-VMReplication`` mode ``Replica``) is not a VM of its own in
+the lab: it is the ``replica`` of the primary VM. Names that Windows allows but the lab model
 refuses (two VMs of the same name on different hosts, the same IIS site name on
 two servers) are made unique as ``NAME (HOST)`` and the rename is noted.
 """
@@ -52,6 +66,7 @@ from pydantic import ValidationError
 
 from hvlab.ingest import AuditFolder
 from hvlab.ingest.records import (
+    ClusterFaultDomainRecord,
     ClusterGroupRecord,
     ClusterNetworkRecord,
     ClusterNodeRecord,
@@ -69,8 +84,10 @@ from hvlab.ingest.records import (
     PsFile,
     VMHostRecord,
     VmmVmRecord,
+    VMNetworkAdapterFailoverRecord,
     VMNetworkAdapterRecord,
     VMRecord,
+    VMReplicationRecord,
     VMSwitchRecord,
     decode_text,
     normalize_guid,
@@ -97,7 +114,17 @@ UNKNOWN_PARTS: dict[str, str] = {
     "antivirus": "anti-virus products on the hosts and their exclusions (not collected)",
     "quorum": "the cluster quorum configuration (Get-ClusterQuorum is not collected)",
     "vhds": "virtual hard disks of the VMs (Get-VMHardDiskDrive is not collected)",
-    "replica": "Hyper-V Replica settings (Get-VMReplication is not collected)",
+    "replica": "Hyper-V Replica settings: where a VM replicates and its failover address "
+    "(no Get-VMReplication or Get-VMNetworkAdapterFailoverConfiguration export for a host)",
+    "replica_traffic": "how much a replicating VM changes per interval and how its first copy "
+    "travels (neither is in Get-VMReplication)",
+    "sites": "the site of a host (no Get-ClusterFaultDomain export for its cluster: Windows "
+    "Server 2016+, cluster nodes only)",
+    "wan_links": "the WAN links between the sites, their bandwidth and the VLANs they extend "
+    "(no export covers them)",
+    "site_subnets": "the subnet each site carries on each VLAN (no export covers them)",
+    "storage_replica": "which site holds a stretched cluster's CSV disks and their Storage "
+    "Replica copy (Get-SRPartnership is not collected)",
     "guest_config": "what runs inside the guests: OS, guest NIC teams, guest iSCSI",
     "placement": "preferred/possible owners and anti-affinity of cluster groups",
     "live_migration_networks": "the cluster's live-migration network order",
@@ -127,7 +154,6 @@ ALWAYS_UNKNOWN = (
     "antivirus",
     "quorum",
     "vhds",
-    "replica",
     "guest_config",
     "placement",
     "live_migration_networks",
@@ -181,6 +207,8 @@ _HOST_CMDLETS = frozenset(
         "Get-VMNetworkAdapter",
         "Get-VM",
         "Get-VMHost",
+        "Get-VMReplication",
+        "Get-VMNetworkAdapterFailoverConfiguration",
     }
 )
 _COMPUTER_INFO = re.compile(r"^(?:(?P<host>.+?)_)?Get-ComputerInfo(?:\.[^.]*)?\.json$", re.I)
@@ -192,6 +220,8 @@ _MODES = ("SwitchIndependent", "Static", "Lacp")
 _ALGORITHMS = ("TransportPorts", "IPAddresses", "MacAddresses", "HyperVPort", "Dynamic")
 _ROLES = {"None": "None", "Cluster": "Cluster", "ClusterAndClient": "ClusterAndClient"}
 _BANDWIDTH = ("Default", "Weight", "Absolute", "None")
+_COPY_MODES = ("Replica", "ExtendedReplica", "TestReplica")
+"""``ReplicationMode`` of a VM that is a copy kept by Hyper-V Replica, not a workload."""
 
 R = TypeVar("R")
 
@@ -457,6 +487,11 @@ class _Builder:
         self.vm_keys: dict[tuple[str, str], str] = {}
         self.vm_by_id: dict[str, str] = {}
         self.vm_by_name: dict[str, list[str]] = {}
+        self.originals: dict[str, str] = {}
+        # Hyper-V Replica copies: "id:<guid>" or "name:<name>" -> host (casefolded) -> mode.
+        self.copies: dict[str, dict[str, str]] = {}
+        self.broker_names: dict[str, str] | None = None
+        self.failover_index: dict[str, list[tuple[PsFile, VMNetworkAdapterFailoverRecord]]] = {}
 
     # -- bookkeeping ------------------------------------------------------------------------
     def gap(self, part: str, path: tuple[str | int, ...], reason: str) -> None:
@@ -1031,16 +1066,174 @@ class _Builder:
         if settings:
             cluster["live_migration"] = settings
 
+    # -- sites ------------------------------------------------------------------------------
+    def build_sites(self) -> None:
+        """Sites and racks from ``Get-ClusterFaultDomain``; the clusters' ``PreferredSite``.
+
+        A node's site is the nearest ``Site`` above it, its rack the nearest ``Rack``
+        (``ParentName``, or a parent's ``ChildrenNames``). The nodes of a cluster whose
+        fault domains were exported and name no site are in no site (known); those of a
+        cluster without the export, and hosts in no exported cluster, are unknown.
+        """
+        folder = self.folder
+        hosts: dict[str, Any] = self.data.get("hosts", {})
+        clusters: dict[str, Any] = self.data.get("clusters", {})
+        domains: dict[str, tuple[PsFile, ClusterFaultDomainRecord]] = {}
+        covered: dict[str, set[str]] = {}  # cluster -> node names its complete export lists
+        for ps in folder.powershell:
+            if ps.cmdlet != "Get-ClusterFaultDomain" or not ps.records:
+                continue
+            cluster = self.file_cluster(ps)
+            listed: set[str] = set()
+            for record in ps.records:
+                if not isinstance(record, ClusterFaultDomainRecord) or not record.name:
+                    continue
+                key = record.name.casefold()
+                if record.type == "Node":
+                    host = self.hosts.get(record.name)
+                    listed.add(host or record.name)
+                    key = f"node:{(host or record.name).casefold()}"
+                if key in domains and domains[key][1].type != record.type:
+                    self.warn(
+                        ps.file,
+                        f"fault domain {record.name} is both a {domains[key][1].type} and a "
+                        f"{record.type}; the first is kept",
+                    )
+                    continue
+                domains.setdefault(key, (ps, record))
+            if cluster is not None and not ps.warnings:
+                covered.setdefault(cluster, set()).update(listed)
+            elif cluster is None:
+                self.notes.append(
+                    f"{_rel(folder, ps.file)}: the cluster of these fault domains is unknown; "
+                    "its nodes' sites are read, but a node it does not list is not known to "
+                    "be in no site"
+                )
+        parents: dict[str, str] = {}
+        for key, (_, record) in domains.items():
+            if record.parent:
+                parents[key] = record.parent.casefold()
+        for key, (_, record) in domains.items():
+            for child in record.children:
+                for child_key in (
+                    child.casefold(),
+                    f"node:{(self.hosts.get(child) or child).casefold()}",
+                ):
+                    if child_key in domains:
+                        parents.setdefault(child_key, key)
+        sites: dict[str, Any] = {}
+        for _, (ps, record) in sorted(domains.items()):
+            if record.type == "Site" and record.name:
+                entry: dict[str, Any] = {}
+                text = _describe(record.description, record.location)
+                if text:
+                    entry["description"] = text
+                sites[record.name] = entry
+                self.source(("sites", record.name), ps.file)
+            elif record.type == "Chassis":
+                self.notes.append(
+                    f"fault domain {record.name} is a chassis; the lab models racks and sites only"
+                )
+        for key, (ps, record) in sorted(domains.items()):
+            if record.type != "Node" or not record.name:
+                continue
+            host = self.hosts.get(record.name)
+            if host is None or host not in hosts:
+                self.notes.append(
+                    f"{_rel(folder, ps.file)}: fault domain node {record.name} is not a host of "
+                    "the export (a node that left the cluster?); ignored"
+                )
+                continue
+            site, rack = self.ancestors(key, domains, parents)
+            if site is not None:
+                hosts[host]["site"] = site
+            if rack is not None:
+                hosts[host]["rack"] = rack
+            self.source(("hosts", host), ps.file)
+        for host in sorted(hosts):
+            if "site" in hosts[host]:
+                continue
+            cluster = self.node_cluster.get(host)
+            if cluster is not None and cluster in covered:
+                if host not in covered[cluster]:
+                    self.gap(
+                        "sites",
+                        ("hosts", host, "site"),
+                        f"{cluster}'s Get-ClusterFaultDomain export does not list {host}",
+                    )
+                elif sites:
+                    # Windows places it in no site; the lab cannot tell where it stands
+                    # next to the hosts that are in one.
+                    self.gap("sites", ("hosts", host, "site"), f"{cluster} puts {host} in no site")
+                continue
+            if cluster is not None:
+                why = f"no Get-ClusterFaultDomain export for {cluster} (Windows Server 2016+)"
+            else:
+                why = f"{host} is in no exported cluster; only cluster fault domains name sites"
+            self.gap("sites", ("hosts", host, "site"), why)
+        if sites:
+            self.data["sites"] = sites
+        for ps, record in _records(folder, ClusterRecord):
+            name = self.clusters.get(record.name) or self.file_cluster(ps)
+            if name is None or name not in clusters:
+                continue
+            value = record.properties.get("PreferredSite")
+            self.preferred_site(
+                clusters[name], ("clusters", name), value if isinstance(value, str) else None
+            )
+
+    def ancestors(
+        self,
+        key: str,
+        domains: Mapping[str, tuple[PsFile, ClusterFaultDomainRecord]],
+        parents: Mapping[str, str],
+    ) -> tuple[str | None, str | None]:
+        """(site, rack) above the fault domain ``key``: the nearest of each type."""
+        site = rack = None
+        seen = {key}
+        below = domains[key][1]
+        current = parents.get(key)
+        while current is not None and current not in seen:
+            seen.add(current)
+            found = domains.get(current)
+            if found is None:
+                self.notes.append(
+                    f"fault domain {domains[key][1].name}: {below.parent or current}, above "
+                    f"{below.name}, is not in the export; the site above it is unknown"
+                )
+                break
+            record = found[1]
+            below = record
+            if record.type == "Site" and site is None:
+                site = record.name
+            elif record.type == "Rack" and rack is None:
+                rack = record.name
+            current = parents.get(current)
+        return site, rack
+
+    def preferred_site(
+        self, entry: dict[str, Any], path: tuple[str | int, ...], value: str | None
+    ) -> None:
+        """Set ``preferred_site`` when ``PreferredSite`` names a site of the fault domains."""
+        if not value or not value.strip():
+            return
+        sites = self.data.get("sites", {})
+        name = next((s for s in sites if s.casefold() == value.strip().casefold()), None)
+        if name is None:
+            self.notes.append(
+                f"{dotted(path)}: PreferredSite {value!r} is not a site of the exported fault "
+                "domains; left unset"
+            )
+            self.gap("sites", (*path, "preferred_site"), f"site {value} not exported")
+            return
+        entry["preferred_site"] = name
+
     # -- VMs --------------------------------------------------------------------------------
     def build_vms(self) -> None:
         folder = self.folder
         entries: list[tuple[PsFile, VMRecord, str | None]] = []
         by_id: dict[str, tuple[PsFile, VMRecord, str | None]] = {}
-        for ps, vm in _records(folder, VMRecord):
-            if not vm.name:
-                self.notes.append(f"{_rel(folder, ps.file)}: a VM without a name; skipped")
-                continue
-            host = self.host_of(ps, vm.host)
+        for ps, vm, host in self.workloads():
             if vm.id is not None and vm.id in by_id:
                 first = by_id[vm.id]
                 self.notes.append(
@@ -1074,8 +1267,10 @@ class _Builder:
             self.vm_by_name.setdefault(original.casefold(), []).append(name)
             if vm.id is not None:
                 self.vm_by_id[vm.id] = name
+            self.originals[name] = original
             vms[name] = self.vm(name, original, ps, vm, host)
         self.vm_nics(vms)
+        self.replication(vms)
         nic_hosts = {
             self.hosts.get(ps.host)
             for ps in folder.powershell
@@ -1137,6 +1332,7 @@ class _Builder:
                     entry["priority"] = group[1]
                 for file in group[2]:
                     self.source(path, file)
+                self.preferred_site(entry, path, group[3])
         elif clustered:
             self.gap(
                 "clusters", (*path, "cluster"), f"{host or 'its host'} is in no exported cluster"
@@ -1184,8 +1380,8 @@ class _Builder:
 
     def cluster_group(
         self, vm: str, host: str | None, cluster: str | None
-    ) -> tuple[str, str | None, list[str]] | None:
-        """(group id, priority, files) of the VM's cluster group, matched by name."""
+    ) -> tuple[str, str | None, list[str], str | None] | None:
+        """(group id, priority, files, PreferredSite) of the VM's cluster group, by name."""
         wanted = {vm.casefold(), f"scvmm {vm} resources".casefold()}
         ps_matches = [
             (ps, g)
@@ -1206,11 +1402,13 @@ class _Builder:
         ]
         group_id: str | None = None
         priority: str | None = None
+        preferred: str | None = None
         files: list[str] = []
         if len(ps_matches) == 1:
             ps, group = ps_matches[0]
             group_id = group.id
             priority = _PRIORITY.get(group.priority) if group.priority is not None else None
+            preferred = group.preferred_site
             files.append(ps.file)
         if len(reg_matches) == 1:
             reg = reg_matches[0]
@@ -1224,7 +1422,7 @@ class _Builder:
             files.append(reg.file)
         if group_id is None:
             return None
-        return group_id, priority, files
+        return group_id, priority, files, preferred
 
     def vm_nics(self, vms: dict[str, Any]) -> None:
         hosts = self.data.get("hosts", {})
@@ -1278,6 +1476,371 @@ class _Builder:
                 entry["ip"] = nic.ip_addresses[0]
             vm.setdefault("nics", []).append(entry)
             self.source(("vms", name), ps.file)
+
+    # -- Hyper-V Replica --------------------------------------------------------------------
+    def workloads(self) -> list[tuple[PsFile, VMRecord, str | None]]:
+        """The ``Get-VM`` records that are VMs of their own: not Hyper-V Replica copies.
+
+        A copy (``ReplicationMode`` ``Replica``/``ExtendedReplica`` in ``Get-VM`` or
+        ``Get-VMReplication`` on its host) of a VM the export also holds is that VM's
+        ``replica``, not a second VM; a copy whose primary is not in the export stays a
+        VM (it is what that host holds). Test-failover VMs are left out.
+        """
+        folder = self.folder
+        self.copies = self.replica_copies()
+        found: list[tuple[PsFile, VMRecord, str | None, str | None]] = []
+        for ps, vm in _records(folder, VMRecord):
+            if not vm.name:
+                self.notes.append(f"{_rel(folder, ps.file)}: a VM without a name; skipped")
+                continue
+            host = self.host_of(ps, vm.host)
+            found.append((ps, vm, host, self.copy_mode(vm.id, vm.name, host, vm.replication_mode)))
+        ids = {vm.id for _, vm, _, mode in found if mode is None and vm.id}
+        names = {str(vm.name).casefold() for _, vm, _, mode in found if mode is None}
+        out: list[tuple[PsFile, VMRecord, str | None]] = []
+        for ps, vm, host, mode in found:
+            where = host or "an unknown host"
+            if mode is None:
+                out.append((ps, vm, host))
+            elif mode == "TestReplica":
+                self.notes.append(
+                    f"VM {vm.name} on {where} is a Hyper-V Replica test-failover VM; left out"
+                )
+            elif (vm.id in ids) if vm.id else (str(vm.name).casefold() in names):
+                self.notes.append(
+                    f"VM {vm.name} on {where} is the Hyper-V Replica copy ({mode}) of a VM of "
+                    f"the export; the lab describes it as that VM's replica"
+                )
+            else:
+                self.notes.append(
+                    f"VM {vm.name} on {where} is a Hyper-V Replica copy ({mode}) whose primary "
+                    "is not in the export; it is kept as a VM of that host"
+                )
+                out.append((ps, vm, host))
+        return out
+
+    def replica_copies(self) -> dict[str, dict[str, str]]:
+        """Where each VM has a Replica copy: ``id:``/``name:`` key -> host -> mode."""
+        copies: dict[str, dict[str, str]] = {}
+
+        def add(vm_id: str | None, name: str | None, host: str | None, mode: str) -> None:
+            # By id when the export has it: two VMs may share a name, never an id.
+            key = f"id:{vm_id}" if vm_id else f"name:{name.casefold()}" if name else ""
+            if key:
+                copies.setdefault(key, {}).setdefault((host or "").casefold(), mode)
+
+        for ps, record in _records(self.folder, VMReplicationRecord):
+            if record.mode in _COPY_MODES:
+                add(record.vm_id, record.vm_name, self.host_of(ps, record.host), record.mode)
+        for ps, vm in _records(self.folder, VMRecord):
+            if vm.replication_mode in _COPY_MODES:
+                add(vm.id, vm.name, self.host_of(ps, vm.host), vm.replication_mode)
+        return copies
+
+    def copy_mode(
+        self, vm_id: str | None, name: str | None, host: str | None, own: str | None = None
+    ) -> str | None:
+        """The Replica copy mode of VM ``vm_id``/``name`` on ``host``, or None (not a copy).
+
+        ``own`` is the ``ReplicationMode`` ``Get-VM`` gives the VM itself, which wins.
+        """
+        if own is not None:
+            return own if own in _COPY_MODES else None
+        where = (host or "").casefold()
+        if vm_id and f"id:{vm_id}" in self.copies:
+            return self.copies[f"id:{vm_id}"].get(where)
+        if name:
+            return self.copies.get(f"name:{name.casefold()}", {}).get(where)
+        return None
+
+    def replication(self, vms: dict[str, Any]) -> None:
+        """``vms.V.replica`` from ``Get-VMReplication``; failover addresses of the NICs."""
+        folder = self.folder
+        complete = {
+            self.hosts.get(ps.host)
+            for ps in folder.powershell
+            if ps.cmdlet == "Get-VMReplication" and not ps.warnings
+        } - {None}
+        # Failover settings by VM id and by VM name, read once for every replicating VM.
+        self.failover_index = {}
+        for ps, fo in _records(folder, VMNetworkAdapterFailoverRecord):
+            named = (fo.vm_name or "").casefold()
+            keys = [f"id:{fo.vm_id}", f"any:{named}"] if fo.vm_id else [f"name:{named}"]
+            for key in keys:
+                self.failover_index.setdefault(key, []).append((ps, fo))
+        primaries: dict[str, tuple[PsFile, VMReplicationRecord]] = {}
+        for ps, record in _records(folder, VMReplicationRecord):
+            host = self.host_of(ps, record.host)
+            if record.mode != "Primary":
+                continue
+            name = self.lab_vm(record.vm_id, record.vm_name, host)
+            if name is None:
+                self.notes.append(
+                    f"{_rel(folder, ps.file)}: {record.vm_name or record.vm_id} replicates but "
+                    "is not a VM of the export (no Get-VM record); ignored"
+                )
+                continue
+            if record.relationship_type == "Extended":
+                self.notes.append(
+                    f"VM {name}: the extended replication to {record.replica_server} is not "
+                    "modelled (the lab has one replica per VM)"
+                )
+                continue
+            if name in primaries:
+                self.notes.append(
+                    f"VM {name}: replication is exported twice; the first "
+                    f"({_rel(folder, primaries[name][0].file)}) is used"
+                )
+                continue
+            primaries[name] = (ps, record)
+        for name, entry in vms.items():
+            path: tuple[str | int, ...] = ("vms", name)
+            if name in primaries:
+                ps, record = primaries[name]
+                self.source(path, ps.file)
+                replica = self.replica_entry(name, record, ps)
+                if replica is not None:
+                    entry["replica"] = replica
+                    self.failover_addresses(name, entry, record)
+            elif entry.get("host") not in complete:
+                self.gap(
+                    "replica",
+                    (*path, "replica"),
+                    f"no complete Get-VMReplication export for {entry.get('host') or 'its host'}",
+                )
+
+    def lab_vm(self, vm_id: str | None, name: str | None, host: str | None) -> str | None:
+        """The lab VM a record names: by VM id, else by name on that host, else a unique name."""
+        if vm_id and vm_id in self.vm_by_id:
+            return self.vm_by_id[vm_id]
+        if not name:
+            return None
+        where = (host or "").casefold()
+        found = self.vm_keys.get((name, where)) or self.vm_keys.get((name.casefold(), where))
+        if found is not None:
+            return found
+        named = self.vm_by_name.get(name.casefold(), [])
+        return named[0] if len(named) == 1 and not vm_id else None
+
+    def replica_entry(
+        self, name: str, record: VMReplicationRecord, ps: PsFile
+    ) -> dict[str, Any] | None:
+        """The ``replica`` of VM ``name`` from its ``Primary`` record, or None (gap noted)."""
+        path: tuple[str | int, ...] = ("vms", name, "replica")
+        target = self.replica_target(name, record, ps)
+        if target is None:
+            self.gap("replica", path, "ReplicaServerName not exported")
+            return None
+        replica: dict[str, Any] = {"to": target}
+        seconds = record.frequency_sec
+        if seconds is not None and seconds > 0:
+            replica["frequency"] = f"{seconds}s"
+        else:
+            self.gap("replica", (*path, "frequency"), "ReplicationFrequencySec not exported")
+        points = record.recovery_history
+        if points is not None and 0 <= points <= 24:
+            replica["recovery_points"] = points
+        else:
+            reason = (
+                "RecoveryHistory not exported" if points is None else f"RecoveryHistory {points}"
+            )
+            self.gap("replica", (*path, "recovery_points"), reason)
+        # Get-VMReplication says neither how much the VM writes per interval nor how its
+        # first copy travelled: the model's assumptions stand in, and the rules that use
+        # them are not checked.
+        self.gap("replica_traffic", (*path, "change_rate"), "not in Get-VMReplication")
+        self.gap("replica_traffic", (*path, "initial"), "not in Get-VMReplication")
+        unwell = [
+            text
+            for text in (
+                record.state if record.state not in (None, "Replicating") else None,
+                f"health {record.health}" if record.health in ("Warning", "Critical") else None,
+            )
+            if text
+        ]
+        if unwell:
+            self.notes.append(f"VM {name}: replication to {target} is {', '.join(unwell)}")
+        return replica
+
+    def replica_target(self, name: str, record: VMReplicationRecord, ps: PsFile) -> str | None:
+        """The host or cluster ``ReplicaServerName`` stands for, adding a host if need be.
+
+        In order: a host of the export; a cluster of the export; the client access point
+        of a cluster's Replica Broker (a ``VMReplicaBroker`` cluster group of that name);
+        the cluster (or host) of ``CurrentReplicaServerName`` when that is a host of the
+        export, since a broker places replicas only on its own cluster's nodes. A server
+        none of these names is added as a host outside the export (what it is and where
+        it stands are unknown, and said so).
+        """
+        hosts: dict[str, Any] = self.data.get("hosts", {})
+        server = record.replica_server or record.current_replica_server
+        short = _short(server)
+        if short is None:
+            return None
+        host = self.hosts.get(short)
+        if host is not None and host in hosts:
+            return host
+        cluster = self.clusters.get(short)
+        if cluster is not None and cluster in self.data.get("clusters", {}):
+            return cluster
+        if self.broker_names is None:
+            self.broker_names = self.brokers()
+        broker = self.broker_names.get(short.casefold())
+        if broker is not None:
+            self.notes.append(
+                f"VM {name}: {server} is the Replica Broker of cluster {broker}; "
+                f"replica.to is {broker}"
+            )
+            return broker
+        current = self.hosts.get(record.current_replica_server)
+        if current is not None and current in hosts:
+            owner = self.node_cluster.get(current)
+            if owner is not None:
+                self.notes.append(
+                    f"VM {name}: {server} is not in the export, but the replica is on "
+                    f"{current}, a node of {owner}: {server} is taken as {owner}'s Replica Broker"
+                )
+                return owner
+            self.notes.append(
+                f"VM {name}: {server} is not in the export; the replica is on {current}"
+            )
+            return current
+        return self.outside_host(short, name, server or short, ps)
+
+    def brokers(self) -> dict[str, str]:
+        """Client access point (casefolded) -> cluster, of every Replica Broker group."""
+        found: dict[str, str] = {}
+        for ps, group in _records(self.folder, PsClusterGroupRecord):
+            if group.group_type == "VMReplicaBroker" and group.name:
+                cluster = self.clusters.get(group.cluster) or self.file_cluster(ps)
+                if cluster is not None:
+                    found.setdefault(group.name.casefold(), cluster)
+        every = self.clusters.all()
+        for export in self.folder.registry:
+            for reg in export.groups:
+                # Groups.reg does not name its cluster: usable only with one cluster.
+                if reg.type == "VMReplicaBroker" and reg.name and len(every) == 1:
+                    found.setdefault(reg.name.casefold(), every[0])
+        return found
+
+    def outside_host(self, short: str, vm: str, server: str, ps: PsFile) -> str:
+        """Add ``short`` as a host the export does not describe (a replica server elsewhere)."""
+        hosts: dict[str, Any] = self.data.setdefault("hosts", {})
+        taken = {h.casefold() for h in hosts} | {
+            c.casefold() for c in self.data.get("clusters", {})
+        }
+        name = short
+        if name.casefold() in taken and name not in hosts:
+            name = _unique(short, taken, "replica server")
+        if name not in hosts:
+            hosts[name] = {}
+            self.hosts.offer(name, 9)
+            path: tuple[str | int, ...] = ("hosts", name)
+            why = f"replica server {server} is outside the export"
+            self.gap("host_resources", (*path, "cpus"), why)
+            self.gap("host_resources", (*path, "memory"), why)
+            self.gap("host_os", (*path, "os"), why)
+            self.gap("host_nics", (*path, "nics"), why)
+            self.gap("sites", (*path, "site"), why)
+            self.notes.append(
+                f"VM {vm} replicates to {server}, which is not a host, cluster or Replica "
+                f"Broker of the export; it is host {name} here, whose resources, OS, network "
+                "and site are unknown"
+            )
+        self.source(("hosts", name), ps.file)
+        return name
+
+    def failover_addresses(
+        self, name: str, entry: dict[str, Any], record: VMReplicationRecord
+    ) -> None:
+        """``failover_ip``/``failover_gateway`` of the NICs, from the replica copy's settings.
+
+        Replica applies the failover TCP/IP settings of the *replica* VM when it starts
+        at the replica site; the primary VM's own settings are applied when it fails
+        back. So only a copy's configuration (a host holding the VM in ``Replica`` mode,
+        or a node of the replica cluster) sets the lab's failover address.
+        """
+        path: tuple[str | int, ...] = ("vms", name, "nics")
+        original = self.originals.get(name, name)
+        vm_id = entry.get("vm_id")
+        host = entry.get("host")
+        targets = self.replica_hosts(entry["replica"]["to"], record)
+        candidates: list[tuple[PsFile, VMNetworkAdapterFailoverRecord]] = []
+        # A row with the VM's id is its own; a row without an id is matched by name (and
+        # so is every row when the VM's own id is not exported).
+        named = original.casefold()
+        rows = self.failover_index.get(f"id:{vm_id}" if vm_id else f"any:{named}", [])
+        rows = rows + self.failover_index.get(f"name:{named}", [])
+        for ps, fo in rows:
+            where = self.host_of(ps, fo.host)
+            if where == host and where is not None:
+                if fo.ipv4_address:
+                    self.notes.append(
+                        f"VM {name}: its own failover address {fo.ipv4_address} applies when "
+                        "it fails back from its replica; not modelled"
+                    )
+                continue
+            mode = self.copy_mode(fo.vm_id or vm_id, original, where)
+            if mode == "Replica" or (mode is None and where in targets):
+                candidates.append((ps, fo))
+            elif mode is not None:
+                self.notes.append(
+                    f"VM {name}: the failover address on {where} belongs to its {mode} copy; "
+                    "not modelled"
+                )
+        nics: list[dict[str, Any]] = entry.get("nics", [])
+        if not candidates:
+            if nics:
+                self.gap(
+                    "replica",
+                    path,
+                    "the failover TCP/IP of its replica copy (set on the replica VM) is not "
+                    "in the export",
+                )
+            return
+        if not nics:
+            self.notes.append(
+                f"VM {name}: failover addresses are exported but its network adapters are not "
+                "known; not used"
+            )
+            return
+        matched: set[int] = set()
+        for ps, fo in candidates:
+            index = _match_nic(nics, fo, len(candidates))
+            if index is None or index in matched:
+                self.notes.append(
+                    f"VM {name}: the failover address of adapter {fo.adapter or '(unnamed)'} "
+                    "matches none of its adapters by MAC address or name; not used"
+                )
+                continue
+            matched.add(index)
+            self.source(("vms", name), ps.file)
+            if fo.error:
+                self.gap("replica", (*path, index), f"failover settings unreadable: {fo.error}")
+                continue
+            address = _ipv4(fo.ipv4_address)
+            if fo.ipv4_address and address is None:
+                self.notes.append(
+                    f"VM {name}: failover address {fo.ipv4_address!r} is not an IPv4 address; "
+                    "ignored"
+                )
+            if address is not None:
+                nics[index]["failover_ip"] = address
+                gateway = _ipv4(fo.ipv4_default_gateway)
+                if gateway is not None:
+                    nics[index]["failover_gateway"] = gateway
+        for index in range(len(nics)):
+            if index not in matched:
+                self.gap("replica", (*path, index), "no failover settings of its replica copy")
+
+    def replica_hosts(self, to: str, record: VMReplicationRecord) -> set[str | None]:
+        """The hosts a VM's replica copy can be on: the host, the cluster's nodes, the current."""
+        found: set[str | None] = {self.hosts.get(record.current_replica_server)}
+        if to in self.data.get("hosts", {}):
+            found.add(to)
+        found.update(h for h, c in self.node_cluster.items() if c == to)
+        found.discard(None)
+        return found
 
     # -- VMM, IIS ---------------------------------------------------------------------------
     def build_management(self) -> None:
@@ -1434,6 +1997,14 @@ class _Builder:
             **self.data,
         }
         lab = self.validate()
+        # No export describes the WAN or the subnets of a site; they matter once there
+        # are two sites, and a stretched cluster's storage once a cluster spans two.
+        if len(lab.sites) >= 2:
+            self.unknown.update(("wan_links", "site_subnets"))
+        for cluster in lab.clusters.values():
+            spans = {lab.hosts[n].site for n in cluster.nodes if n in lab.hosts}
+            if len(spans - {None}) >= 2:
+                self.unknown.add("storage_replica")
         for problem in check_references(lab):
             self.warnings.append(IngestWarning(folder.path, f"inconsistent export: {problem}"))
         if not folder.registry and not _records(folder, PsClusterGroupRecord):
@@ -1506,6 +2077,50 @@ def _drop(data: dict[str, Any], loc: tuple[Any, ...]) -> tuple[Any, ...] | None:
     if isinstance(parent, list) and isinstance(last, int) and 0 <= last < len(parent):
         del parent[last]
         return loc[:depth]
+    return None
+
+
+def _describe(description: str | None, location: str | None) -> str:
+    """A site's description from a fault domain's ``Description`` and ``Location``."""
+    parts = [text.strip() for text in (description, location) if text and text.strip()]
+    if len(parts) == 2 and parts[0].casefold() != parts[1].casefold():
+        return f"{parts[0]} ({parts[1]})"
+    return parts[0] if parts else ""
+
+
+def _ipv4(text: str | None) -> str | None:
+    """``text`` as an IPv4 address (``10.2.100.20``), or None."""
+    if not text:
+        return None
+    try:
+        return str(ipaddress.IPv4Address(text.strip()))
+    except ValueError:
+        return None
+
+
+def _match_nic(
+    nics: list[dict[str, Any]], record: VMNetworkAdapterFailoverRecord, records: int
+) -> int | None:
+    """The index of the VM NIC a failover setting belongs to: by MAC, name, or the only one.
+
+    A replica copy's dynamic MAC address differs from the primary's, so the adapter
+    name decides when the MAC does not; a name several adapters share decides nothing.
+    """
+    mac = _mac(record.mac_address)
+    if mac is not None:
+        by_mac = [i for i, nic in enumerate(nics) if nic.get("mac") == mac]
+        if len(by_mac) == 1:
+            return by_mac[0]
+    if record.adapter:
+        named = [
+            i
+            for i, nic in enumerate(nics)
+            if str(nic.get("name", "")).casefold() == record.adapter.casefold()
+        ]
+        if len(named) == 1:
+            return named[0]
+    if len(nics) == 1 and records == 1:
+        return 0
     return None
 
 
@@ -1584,6 +2199,7 @@ def build_lab(folder: AuditFolder) -> BuiltLab:
     builder.collect_names()
     builder.build_hosts()
     builder.build_clusters()
+    builder.build_sites()
     builder.build_vms()
     builder.build_management()
     builder.build_web_sites()

@@ -22,6 +22,29 @@ Real exports differ in shape and this module accepts all of them:
 
 A truncated array keeps the objects before the cut. Nothing is guessed: a
 property absent from the export is ``None`` in the record.
+
+Sites and disaster recovery come from three more cmdlets (Microsoft documentation):
+
+* ``Get-VMReplication`` (https://learn.microsoft.com/en-us/powershell/module/hyper-v/
+  get-vmreplication): ``VMName``, ``VMId``, ``ReplicationMode``,
+  ``ReplicationState``, ``ReplicationHealth``, ``ReplicationRelationshipType``,
+  ``ReplicaServerName``, ``CurrentReplicaServerName``, ``PrimaryServerName``,
+  ``ReplicationFrequencySec``, ``RecoveryHistory`` - or their short aliases
+  ``Mode``, ``State``, ``Health``, ``FrequencySec``, ``ReplicaServer``,
+  ``PrimaryServer`` that the Hyper-V module's type data adds;
+* ``Get-VMNetworkAdapterFailoverConfiguration`` (.../hyper-v/
+  get-vmnetworkadapterfailoverconfiguration): ``IPv4Address``, ``IPv4SubnetMask``,
+  ``IPv4DefaultGateway``, ``IPv6Address``. Its objects do not say which VM or
+  adapter they belong to; ``Collect-HvLab.ps1`` adds ``VMName``, ``VMId``,
+  ``VMNetworkAdapterName`` and ``MacAddress`` (and ``FailoverConfigurationError``
+  when it could not read one adapter);
+* ``Get-ClusterFaultDomain`` (https://learn.microsoft.com/en-us/powershell/module/
+  failoverclusters/get-clusterfaultdomain, Windows Server 2016+): ``Name``,
+  ``Id``, ``Type``, ``ParentName``, ``ChildrenNames``, ``Location``,
+  ``Description``.
+
+For ``Get-VMReplication`` and ``Get-VMNetworkAdapterFailoverConfiguration`` an
+empty array is a complete answer (no VM of the host replicates), not a warning.
 """
 
 from __future__ import annotations
@@ -35,6 +58,7 @@ from pathlib import Path
 from typing import Any
 
 from hvlab.ingest.records import (
+    ClusterFaultDomainRecord,
     ClusterNetworkRecord,
     ClusterNodeRecord,
     ClusterRecord,
@@ -49,8 +73,10 @@ from hvlab.ingest.records import (
     PsFile,
     PsRecord,
     VMHostRecord,
+    VMNetworkAdapterFailoverRecord,
     VMNetworkAdapterRecord,
     VMRecord,
+    VMReplicationRecord,
     VMSwitchRecord,
     decode_text,
     normalize_guid,
@@ -198,6 +224,61 @@ ENUMS: dict[str, EnumTable] = {
         "CLUSGROUP_TYPE, https://learn.microsoft.com/en-us/windows/win32/api/clusapi/"
         "ne-clusapi-clusgroup_type",
     ),
+    "VMReplicationMode": EnumTable(
+        "VMReplicationMode",
+        {0: "None", 1: "Primary", 2: "Replica", 3: "TestReplica", 4: "ExtendedReplica"},
+        "Microsoft.HyperV.PowerShell.VMReplicationMode; the same numbers as "
+        "Msvm_ComputerSystem.ReplicationMode (not enabled 0, primary 1, recovery 2, test "
+        "replica 3, extended replica 4), https://learn.microsoft.com/en-us/windows/win32/"
+        "hyperv_v2/msvm-computersystem",
+    ),
+    "VMReplicationState": EnumTable(
+        "VMReplicationState",
+        {
+            0: "Disabled",
+            1: "ReadyForInitialReplication",
+            2: "InitialReplicationInProgress",
+            3: "WaitingForInitialReplication",
+            4: "Replicating",
+            5: "PreparedForFailover",
+            6: "FailedOverWaitingCompletion",
+            7: "FailedOver",
+            8: "Suspended",
+            9: "Error",
+            10: "WaitingForStartResynchronize",
+        },
+        "Microsoft.HyperV.PowerShell.VMReplicationState; values above 10 differ between "
+        "copies of the Hyper-V module (Resynchronizing is 11 in some and missing in "
+        "others) and are left unknown",
+    ),
+    "VMReplicationHealthState": EnumTable(
+        "VMReplicationHealthState",
+        {0: "NotApplicable", 1: "Normal", 2: "Warning", 3: "Critical"},
+        "Microsoft.HyperV.PowerShell.VMReplicationHealthState; the same numbers as "
+        "Msvm_ComputerSystem.ReplicationHealth (not applicable 0, ok 1, warning 2, "
+        "critical 3)",
+    ),
+    "VMReplicationRelationshipType": EnumTable(
+        "VMReplicationRelationshipType",
+        {0: "Simple", 1: "Extended"},
+        "Microsoft.HyperV.PowerShell.VMReplicationRelationshipType (Get-VMReplication "
+        "-ReplicationRelationshipType Simple|Extended)",
+    ),
+    "FaultDomainType": EnumTable(
+        "FaultDomainType",
+        {
+            0: "Unknown",
+            1000: "Site",
+            2000: "Rack",
+            3000: "Chassis",
+            4000: "Node",
+            5000: "StorageNode",
+        },
+        "Microsoft.PowerShell.Cmdletization.GeneratedTypes.MSCLUSTER.MSCluster_FaultDomain."
+        "FaultDomainType of the FailoverClusters module (MSCluster_FaultDomain.Type, "
+        "https://learn.microsoft.com/en-us/previous-versions/windows/desktop/cluswmiext/"
+        "mscluster-faultdomain; Windows Admin Center's scripts test 1000 for a site)",
+    ),
 }
 """The enumerations whose numbers are translated, with the documentation they follow.
 
@@ -259,7 +340,40 @@ _SIGNATURES: dict[str, frozenset[str]] = {
     "Get-Cluster": frozenset(
         {"SameSubnetDelay", "SameSubnetThreshold", "CrossSubnetDelay", "QuorumArbitrationTimeMax"}
     ),
+    # Not ReplicationMode/State/Health: a raw Get-VM export carries those three too.
+    "Get-VMReplication": frozenset(
+        {
+            "ReplicaServerName",
+            "CurrentReplicaServerName",
+            "PrimaryServerName",
+            "ReplicationFrequencySec",
+            "FrequencySec",
+            "RecoveryHistory",
+            "ReplicationRelationshipType",
+            "ReplicaServerPort",
+            "ReplicaServer",
+            "PrimaryServer",
+        }
+    ),
+    "Get-VMNetworkAdapterFailoverConfiguration": frozenset(
+        {
+            "IPv4Address",
+            "IPv4SubnetMask",
+            "IPv4DefaultGateway",
+            "IPv4PreferredDNSServer",
+            "IPv6Address",
+            "IPv6SubnetPrefixLength",
+            "IPv6DefaultGateway",
+            "VMNetworkAdapterName",
+        }
+    ),
+    "Get-ClusterFaultDomain": frozenset(
+        {"ParentName", "ChildrenNames", "ParentId", "ChildrenIds", "FaultDomainType", "Location"}
+    ),
 }
+
+_EMPTY_IS_AN_ANSWER = frozenset({"Get-VMReplication", "Get-VMNetworkAdapterFailoverConfiguration"})
+"""Cmdlets whose empty output is a complete answer: no VM of the host replicates."""
 
 CMDLETS: tuple[str, ...] = tuple(_SIGNATURES)
 """The cmdlets whose ``ConvertTo-Json`` output this module reads."""
@@ -348,7 +462,8 @@ def read_powershell_json(
     -------
     PsFile
         Typed records (:data:`~hvlab.ingest.records.PsRecord`) and warnings.
-        Never raises on bad input.
+        Never raises on bad input. The module docstring lists the properties read
+        and the Microsoft documentation of the sites and Replica cmdlets.
     """
     name = str(path)
     named_cmdlet, named_host = cmdlet_from_filename(name)
@@ -397,6 +512,8 @@ def parse_powershell_json(
     warnings: list[IngestWarning] = []
     objects = _load_objects(text, file, warnings)
     if not objects:
+        if not warnings and cmdlet in _EMPTY_IS_AN_ANSWER:
+            return PsFile(file, cmdlet, host, (), ())
         if not warnings:
             warnings.append(IngestWarning(file, "the export holds no objects"))
         return PsFile(file, cmdlet, host, (), tuple(warnings))
@@ -803,6 +920,7 @@ def _vm(obj: Mapping[str, Any], ctx: _Context) -> PsRecord:
         generation=_int(obj.get("Generation")),
         version=_version(obj.get("Version")),
         is_clustered=_bool(obj.get("IsClustered")),
+        replication_mode=ctx.enum(obj, "ReplicationMode", "VMReplicationMode"),
     )
 
 
@@ -845,6 +963,7 @@ def _cluster_group(obj: Mapping[str, Any], ctx: _Context) -> PsRecord:
         group_type=ctx.enum(obj, "GroupType", "GroupType"),
         priority=_int(obj.get("Priority")),
         cluster=_name(obj.get("Cluster")),
+        preferred_site=_name(obj.get("PreferredSite")) or None,
     )
 
 
@@ -906,6 +1025,72 @@ def _cluster(obj: Mapping[str, Any], ctx: _Context) -> PsRecord:
     )
 
 
+def _key(obj: Mapping[str, Any], *keys: str) -> str:
+    """The first of ``keys`` the object carries (a property or its alias), else the first."""
+    return next((key for key in keys if obj.get(key) is not None), keys[0])
+
+
+def _first(value: object) -> str | None:
+    """A string, or the first non-empty string of an array (WMI exports use arrays)."""
+    found = next((text.strip() for text in _strings(value) if text.strip()), None)
+    return found or None
+
+
+def _vm_replication(obj: Mapping[str, Any], ctx: _Context) -> PsRecord:
+    return VMReplicationRecord(
+        file=ctx.file,
+        host=ctx.host_of(obj),
+        vm_name=_str(obj.get(_key(obj, "VMName", "Name"))),
+        vm_id=_guid(obj.get("VMId")),
+        mode=ctx.enum(obj, _key(obj, "ReplicationMode", "Mode"), "VMReplicationMode"),
+        state=ctx.enum(obj, _key(obj, "ReplicationState", "State"), "VMReplicationState"),
+        health=ctx.enum(obj, _key(obj, "ReplicationHealth", "Health"), "VMReplicationHealthState"),
+        relationship_type=ctx.enum(
+            obj,
+            _key(obj, "ReplicationRelationshipType", "RelationshipType"),
+            "VMReplicationRelationshipType",
+        ),
+        frequency_sec=_int(obj.get(_key(obj, "ReplicationFrequencySec", "FrequencySec"))),
+        recovery_history=_int(obj.get("RecoveryHistory")),
+        replica_server=_first(obj.get(_key(obj, "ReplicaServerName", "ReplicaServer"))),
+        current_replica_server=_first(obj.get("CurrentReplicaServerName")),
+        primary_server=_first(obj.get(_key(obj, "PrimaryServerName", "PrimaryServer"))),
+    )
+
+
+def _failover_configuration(obj: Mapping[str, Any], ctx: _Context) -> PsRecord:
+    return VMNetworkAdapterFailoverRecord(
+        file=ctx.file,
+        host=ctx.host_of(obj),
+        vm_name=_str(obj.get("VMName")),
+        vm_id=_guid(obj.get("VMId")),
+        adapter=_str(obj.get(_key(obj, "VMNetworkAdapterName", "Name"))),
+        mac_address=_str(obj.get("MacAddress")),
+        ipv4_address=_first(obj.get("IPv4Address")),
+        ipv4_subnet_mask=_first(obj.get("IPv4SubnetMask")),
+        ipv4_default_gateway=_first(obj.get("IPv4DefaultGateway")),
+        ipv6_address=_first(obj.get("IPv6Address")),
+        error=_str(obj.get("FailoverConfigurationError")) or None,
+    )
+
+
+def _cluster_fault_domain(obj: Mapping[str, Any], ctx: _Context) -> PsRecord:
+    parent = obj.get(_key(obj, "ParentName", "Parent"))
+    return ClusterFaultDomainRecord(
+        file=ctx.file,
+        host=ctx.host,
+        name=_str(obj.get("Name")),
+        id=_str(obj.get("Id")),
+        type=ctx.enum(obj, _key(obj, "Type", "FaultDomainType"), "FaultDomainType"),
+        parent=_name(parent) or None,
+        children=tuple(
+            text for text in _strings(obj.get(_key(obj, "ChildrenNames", "Children"))) if text
+        ),
+        location=_str(obj.get("Location")) or None,
+        description=_str(obj.get("Description")) or None,
+    )
+
+
 _BUILDERS: dict[str, _Builder] = {
     "Get-NetAdapter": _net_adapter,
     "Get-NetAdapterAdvancedProperty": _advanced_property,
@@ -921,4 +1106,7 @@ _BUILDERS: dict[str, _Builder] = {
     "Get-ClusterNetwork": _cluster_network,
     "Get-ClusterSharedVolume": _cluster_shared_volume,
     "Get-Cluster": _cluster,
+    "Get-VMReplication": _vm_replication,
+    "Get-VMNetworkAdapterFailoverConfiguration": _failover_configuration,
+    "Get-ClusterFaultDomain": _cluster_fault_domain,
 }

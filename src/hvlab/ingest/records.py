@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 __all__ = [
+    "ClusterFaultDomainRecord",
     "ClusterGroupRecord",
     "ClusterNetworkRecord",
     "ClusterNodeRecord",
@@ -45,8 +46,10 @@ __all__ = [
     "RegistryExport",
     "ResourceGroupDrift",
     "VMHostRecord",
+    "VMNetworkAdapterFailoverRecord",
     "VMNetworkAdapterRecord",
     "VMRecord",
+    "VMReplicationRecord",
     "VMSwitchRecord",
     "VmmExport",
     "VmmVmRecord",
@@ -358,7 +361,8 @@ class VMRecord:
     Memory sizes are bytes (``MemoryStartup`` etc.); ``dynamic_memory_enabled``
     is ``DynamicMemoryEnabled``; ``automatic_stop_action`` is ``TurnOff``,
     ``Save`` or ``ShutDown``; ``integration_services_version`` is a dotted
-    version string (``"6.1.7601.17514"``).
+    version string (``"6.1.7601.17514"``); ``replication_mode`` is ``ReplicationMode``
+    (``Replica`` for the copy Hyper-V Replica keeps on the replica server).
     """
 
     file: str
@@ -379,6 +383,58 @@ class VMRecord:
     generation: int | None = None
     version: str | None = None
     is_clustered: bool | None = None
+    replication_mode: str | None = None
+
+
+@dataclass(frozen=True)
+class VMReplicationRecord:
+    """``Get-VMReplication``: one replication relationship of a VM, seen from one host.
+
+    ``mode`` is ``ReplicationMode`` (``Primary`` on the host running the VM,
+    ``Replica``/``ExtendedReplica`` on a host holding a copy, ``TestReplica`` for a
+    test-failover VM); ``replica_server`` is ``ReplicaServerName`` (the server or
+    Replica Broker the primary sends to), ``current_replica_server`` the node that
+    holds the copy now (``CurrentReplicaServerName``); ``frequency_sec`` is
+    ``ReplicationFrequencySec`` (``FrequencySec``), ``recovery_history`` the
+    number of additional recovery points kept (``RecoveryHistory``).
+    """
+
+    file: str
+    host: str | None
+    vm_name: str | None
+    vm_id: str | None = None
+    mode: str | None = None
+    state: str | None = None
+    health: str | None = None
+    relationship_type: str | None = None
+    frequency_sec: int | None = None
+    recovery_history: int | None = None
+    replica_server: str | None = None
+    current_replica_server: str | None = None
+    primary_server: str | None = None
+
+
+@dataclass(frozen=True)
+class VMNetworkAdapterFailoverRecord:
+    """``Get-VMNetworkAdapterFailoverConfiguration``: the address Replica gives a VM NIC.
+
+    The cmdlet's objects carry only the addresses; ``vm_name``, ``vm_id``,
+    ``adapter`` and ``mac_address`` are the properties ``Collect-HvLab.ps1`` adds
+    from the adapter it asked about. ``error`` is set when the collector could not
+    read the adapter's configuration (the addresses are then unknown, not empty).
+    """
+
+    file: str
+    host: str | None
+    vm_name: str | None
+    vm_id: str | None = None
+    adapter: str | None = None
+    mac_address: str | None = None
+    ipv4_address: str | None = None
+    ipv4_subnet_mask: str | None = None
+    ipv4_default_gateway: str | None = None
+    ipv6_address: str | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -428,6 +484,28 @@ class PsClusterGroupRecord:
     group_type: str | None = None
     priority: int | None = None
     cluster: str | None = None
+    preferred_site: str | None = None
+
+
+@dataclass(frozen=True)
+class ClusterFaultDomainRecord:
+    """``Get-ClusterFaultDomain`` (Windows Server 2016+): a site, rack, chassis or node.
+
+    ``type`` is ``Site``, ``Rack``, ``Chassis``, ``Node``, ``StorageNode`` or
+    ``Unknown``; ``parent`` is ``ParentName`` (the enclosing fault domain),
+    ``children`` is ``ChildrenNames``. A ``Node`` fault domain is named after the
+    cluster node.
+    """
+
+    file: str
+    host: str | None
+    name: str | None
+    id: str | None = None
+    type: str | None = None
+    parent: str | None = None
+    children: tuple[str, ...] = ()
+    location: str | None = None
+    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -493,9 +571,12 @@ PsRecord = (
     | VMSwitchRecord
     | VMNetworkAdapterRecord
     | VMRecord
+    | VMReplicationRecord
+    | VMNetworkAdapterFailoverRecord
     | VMHostRecord
     | ClusterNodeRecord
     | PsClusterGroupRecord
+    | ClusterFaultDomainRecord
     | ClusterNetworkRecord
     | ClusterSharedVolumeRecord
     | ClusterRecord
