@@ -24,6 +24,7 @@ REQUIRED = [
     "vmm-drift/lab.yaml",
     "direct-iscsi-guest.yaml",
     "integration-services/lab.yaml",
+    "two-site-replica.yaml",
 ]
 
 
@@ -51,6 +52,17 @@ def test_show_prints_a_summary() -> None:
     result = CliRunner().invoke(app, ["show", str(EXAMPLES / "ten-gig-cluster.yaml")])
     assert result.exit_code == 0
     assert "tor1" in result.output and "VMTeam" in result.output
+
+
+def test_show_lists_sites_and_wan_links() -> None:
+    summary = api.summary(api.load(EXAMPLES / "two-site-replica.yaml"))
+    sites = {s["name"]: s for s in summary["sites"]}
+    assert sites["HQ"]["hosts"] == ["hq-n1", "hq-n2", "m-hq1", "m-hq2"]
+    assert sites["Azure"]["kind"] == "cloud"
+    (metro,) = (w for w in summary["wan_links"] if w["name"] == "HQ-DR")
+    assert metro["vlans"] == [20, 200] and metro["bandwidth"] == "200M"
+    result = CliRunner().invoke(app, ["show", str(EXAMPLES / "two-site-replica.yaml")])
+    assert result.exit_code == 0 and "WAN links" in result.output
 
 
 def test_demo_runs() -> None:

@@ -39,7 +39,8 @@ def examples_dir() -> Path:
 
 
 def summary(lab: Lab) -> dict[str, Any]:
-    """Return a plain summary of ``lab``: counts and one row per switch, host, team, cluster, VM."""
+    """Return a plain summary of ``lab``: counts and one row per site, WAN link, switch, host,
+    team, cluster and VM."""
     teams = [
         {
             "host": host.name,
@@ -68,6 +69,27 @@ def summary(lab: Lab) -> dict[str, Any]:
             "web_sites": len(lab.web_sites),
             "scenarios": len(lab.scenarios),
         },
+        "sites": [
+            {
+                "name": site.name,
+                "kind": site.kind,
+                "hosts": [h.name for h in lab.hosts.values() if h.site == site.name],
+                "switches": [sw.name for sw in lab.switches.values() if sw.site == site.name],
+                "subnets": {str(vlan): net for vlan, net in site.subnets.items()},
+            }
+            for site in lab.sites.values()
+        ],
+        "wan_links": [
+            {
+                "name": w.name,
+                "sites": list(w.sites),
+                "bandwidth": format_speed(w.bandwidth),
+                "latency_ms": w.latency,
+                "provider": w.provider,
+                "vlans": list(w.vlans),
+            }
+            for w in lab.wan_links.values()
+        ],
         "switches": [
             {
                 "name": sw.name,

@@ -34,6 +34,41 @@ def render_summary(console: Console, summary: dict[str, Any]) -> None:
     counts = summary["counts"]
     tree.add(", ".join(f"{value} {key.replace('_', ' ')}" for key, value in counts.items()))
     parts: list[Any] = [tree]
+    if summary.get("sites"):
+        parts.append(
+            _table(
+                "Sites",
+                ["site", "kind", "hosts", "switches", "subnets (VLAN: prefix)"],
+                [
+                    [
+                        s["name"],
+                        s["kind"],
+                        ", ".join(s["hosts"]) or "-",
+                        ", ".join(s["switches"]) or "-",
+                        ", ".join(f"{v}: {n}" for v, n in s["subnets"].items()) or "-",
+                    ]
+                    for s in summary["sites"]
+                ],
+            )
+        )
+    if summary.get("wan_links"):
+        parts.append(
+            _table(
+                "WAN links",
+                ["link", "sites", "bandwidth", "latency", "provider", "extends VLANs"],
+                [
+                    [
+                        w["name"],
+                        " - ".join(w["sites"]),
+                        w["bandwidth"],
+                        f"{w['latency_ms']} ms",
+                        w["provider"] or "-",
+                        ", ".join(map(str, w["vlans"])) or "- (routed)",
+                    ]
+                    for w in summary["wan_links"]
+                ],
+            )
+        )
     if summary["switches"]:
         parts.append(
             _table(
