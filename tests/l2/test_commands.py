@@ -262,3 +262,20 @@ def test_path_errors(app: typer.Typer, args: list[str], message: str) -> None:
     result = run(app, "path", RSTP, *args)
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+def test_path_between_sites_says_a_vlan_is_routed_not_missing(app: typer.Typer) -> None:
+    two_site = str(EXAMPLES / "two-site-replica.yaml")
+    doc = as_json(app, "path", two_site, "m-hq1", "m-dr1", "--network", "Management")
+    (entry,) = doc["paths"]
+    assert not entry["reachable"]
+    assert entry["note"] == (
+        "not extended at layer 2 between HQ and DR: routed over HQ-DR (200M, 5 ms)"
+    )
+    cut = as_json(
+        app, "path", two_site, "m-hq1", "m-dr1", "--network", "Management", "--down", "wan:HQ-DR"
+    )
+    assert cut["paths"][0]["note"] == "HQ and DR: no WAN route is up between the sites"
+    # The stretched Cluster VLAN has a layer-2 path across the WAN trunk: no note.
+    stretched = as_json(app, "path", two_site, "m-hq1", "m-dr1", "--network", "Cluster")
+    assert stretched["paths"][0]["reachable"] and "note" not in stretched["paths"][0]

@@ -209,11 +209,37 @@ def path(
     else:
         for v in sorted(fwd.vlans_of(a_node) & fwd.vlans_of(b_node)):
             entries.append(path_entry(view.host_vlan_path(source, target, v), v))
+    for entry in entries:
+        if not entry["reachable"] and (note := _routed_note(model, condition, source, target)):
+            entry["note"] = note
     doc = path_dict(source, target, entries, names)
     if format is Format.json:
         _print_json(doc)
     else:
         render_paths(out, doc)
+
+
+def _routed_note(model: Lab, condition: Condition, a: str, b: str) -> str | None:
+    """Say why two endpoints in different sites have no layer-2 path in a VLAN: it is
+    routed between the sites (over which WAN route), or no WAN route is up."""
+    from hvlab.cluster.sites import site_of, wan_route
+    from hvlab.model.units import format_speed
+
+    def site(name: str) -> str | None:
+        host = model.vms[name].host if name in model.vms else name
+        return site_of(model, host) if host is not None else None
+
+    here, there = site(a), site(b)
+    if here is None or there is None or here == there:
+        return None
+    route = wan_route(model, here, there, condition)
+    if route is None:
+        return f"{here} and {there}: no WAN route is up between the sites"
+    speed = format_speed(route.bandwidth_bps) if route.bandwidth_bps else "?"
+    return (
+        f"not extended at layer 2 between {here} and {there}: routed over "
+        f"{' + '.join(route.links)} ({speed}, {route.latency_ms} ms)"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -378,6 +378,8 @@ def render_paths(console: Console, doc: dict[str, Any]) -> None:
         label = f"VLAN {entry['vlan']}" + (f" ({entry['network']})" if entry["network"] else "")
         if not entry["reachable"]:
             parts.append(Text(f"{label}: no path", style="bold red"))
+            if entry.get("note"):
+                parts.append(Text(f"  {entry['note']}", style="yellow"))
             continue
         table = Table(title=label, title_justify="left", box=box.SIMPLE_HEAD)
         for col in ("from", "to", "kind", "speed", "per flow", "MTU"):
