@@ -253,6 +253,19 @@ def test_50_50_split_goes_to_the_partition_that_wins_the_witness() -> None:
     assert "stops its cluster service" in result.reason
 
 
+def test_a_witness_race_between_equal_halves_goes_to_the_preferred_site() -> None:
+    clu = _cluster(4, quorum={"model": "NodeAndCloudWitness"})
+    # Both halves reach the witness: by default the half with the cluster's first node.
+    assert quorum(clu, [("n1", "n2"), ("n3", "n4")], os=OS).running == ("n1", "n2")
+    # With n3, n4 in the PreferredSite, that half takes it.
+    won = quorum(clu, [("n1", "n2"), ("n3", "n4")], os=OS, preferred_nodes={"n3", "n4"})
+    assert won.running == ("n3", "n4")
+    # More node votes still beat the preferred site.
+    three = _cluster(5, quorum={"model": "NodeAndCloudWitness"})
+    bigger = quorum(three, [("n1", "n2", "n3"), ("n4", "n5")], os=OS, preferred_nodes={"n4"})
+    assert bigger.running == ("n1", "n2", "n3")
+
+
 def test_50_50_split_without_witness_uses_the_tie_breaker() -> None:
     clu = _cluster(4, quorum={"model": "NodeAndFileShareMajority"})
     result = quorum(

@@ -238,3 +238,15 @@ def test_stretched_vms_restart_across_sites_only_with_a_storage_replica(lab: Lab
     row = simulate(single, "hq-lost").impact_of("vms.ERP1")
     assert row.state == "running, storage down (Volume1: site HQ lost)"
     assert row.downtime_ms == 1_800_000 - 10_000
+
+
+def test_the_preferred_site_wins_the_witness_race(lab: Lab) -> None:
+    """Both halves reach the cloud witness: the partition in METRO's PreferredSite takes it
+    (2016 site awareness). With DR preferred, HQ's half stops and ERP1 moves to DR."""
+    metro = lab.clusters["METRO"].model_copy(update={"preferred_site": "DR"})
+    dr_first = lab.model_copy(update={"clusters": {**lab.clusters, "METRO": metro}})
+    result = simulate(dr_first, "metro-wan-cut")
+    erp1 = result.impact_of("vms.ERP1")
+    assert erp1.state == "running" and erp1.where.startswith("m-dr"), erp1
+    for name in ("CRM1", "MAIL1"):
+        assert result.impact_of(f"vms.{name}").downtime_ms == 0

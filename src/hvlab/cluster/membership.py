@@ -651,6 +651,7 @@ def quorum(
     votes: VoteState | None = None,
     graceful: Collection[str] = (),
     lower_quorum_priority_node: str | None = None,
+    preferred_nodes: Collection[str] = (),
 ) -> QuorumResult:
     """Return which partition (if any) keeps quorum after an event.
 
@@ -673,6 +674,10 @@ def quorum(
         removed before they leave, so they do not count in the total.
     lower_quorum_priority_node : str, optional
         ``LowerQuorumPriorityNodeID`` for the tie-breaker.
+    preferred_nodes : collection of str
+        The nodes of the cluster's ``PreferredSite`` (2016+ site-aware clusters): a
+        witness race between partitions with equal node votes goes to the partition with
+        a node there.
 
     Returns
     -------
@@ -685,13 +690,17 @@ def quorum(
     time of a node failure; dynamic quorum cannot survive the *simultaneous* loss of a
     majority). Only one partition can hold the witness; when several can reach it they
     race for it — hvlab gives it to the partition with the most node votes, ties to the
-    one holding the earliest node of the cluster's list (stated assumption). A 50/50 split
+    one in the cluster's preferred site (2016 site awareness replaces
+    LowerQuorumPriorityNodeID with the preferred site, and the cluster group, which holds
+    the witness, lives there), then to the one holding the earliest node of the cluster's
+    list (stated assumption). A 50/50 split
     of an even number of nodes without a witness vote is decided by the tie-breaker's
     removed vote (2012 R2+).
     """
     groups = [tuple(p) for p in partitions]
     groups = [g for g in groups if g]
     order = {n: i for i, n in enumerate(cluster.nodes)}
+    preferred = set(preferred_nodes)
     prior = votes
     if prior is None:
         prior = steady_votes(
@@ -717,7 +726,11 @@ def quorum(
         if candidates:
             witness_holder = min(
                 candidates,
-                key=lambda i: (-node_votes[i], min(order.get(n, len(order)) for n in groups[i])),
+                key=lambda i: (
+                    -node_votes[i],
+                    not any(n in preferred for n in groups[i]),
+                    min(order.get(n, len(order)) for n in groups[i]),
+                ),
             )
     results: list[PartitionVotes] = []
     winner: int | None = None

@@ -31,7 +31,14 @@ from functools import partial
 from typing import Any, Literal, Protocol
 
 from hvlab.cluster import sites
-from hvlab.cluster.membership import RouteKind, cluster_os, node_isolation, node_status, quorum
+from hvlab.cluster.membership import (
+    RouteKind,
+    cluster_os,
+    node_isolation,
+    node_status,
+    os_rank,
+    quorum,
+)
 from hvlab.cluster.membership import route_timeout_ms as cluster_route_timeout_ms
 from hvlab.cluster.migration import drain as drain_node
 from hvlab.cluster.migration import live_migration
@@ -501,7 +508,14 @@ class _Simulation:
         witness = (
             sites.witness_reachable_by(self.lab, name, self.condition) if self.multi_site else None
         )
-        result = quorum(cluster, partitions, os=os, witness_reachable_by=witness)
+        preferred = (
+            [n for n in cluster.nodes if sites.site_of(self.lab, n) == cluster.preferred_site]
+            if cluster.preferred_site is not None and os_rank(os) >= os_rank("WindowsServer2016")
+            else []
+        )
+        result = quorum(
+            cluster, partitions, os=os, witness_reachable_by=witness, preferred_nodes=preferred
+        )
         running = set(result.running or ())
         for node in cluster.nodes:
             key = (name, node)
