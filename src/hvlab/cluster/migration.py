@@ -46,6 +46,7 @@ __all__ = [
     "PreCopy",
     "SharedNothingResult",
     "StorageMigrationResult",
+    "disk_bytes",
     "drain",
     "live_migration",
     "migration_rate",
@@ -537,7 +538,9 @@ class StorageMigrationResult:
     reason: str
 
 
-def _disk_bytes(vm: VirtualMachine) -> int:
+def disk_bytes(vm: VirtualMachine) -> int:
+    """Return the bytes of ``vm``'s virtual disks that a copy moves: a fixed VHD's size,
+    a dynamic one's ``used`` (its size when unknown)."""
     total = 0
     for vhd in vm.vhds:
         if vhd.type == "Fixed" or vhd.used is None:
@@ -564,7 +567,7 @@ def storage_migration(
     machine = _vm(lab, vm)
     if storage_bps <= 0:
         raise ValueError(f"storage_bps must be positive, got {storage_bps}")
-    nbytes = _disk_bytes(machine) + extra_bytes
+    nbytes = disk_bytes(machine) + extra_bytes
     duration = _ceil_ms(nbytes, storage_bps // 8 or 1)
     return StorageMigrationResult(
         machine.name,

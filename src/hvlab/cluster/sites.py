@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import heapq
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -68,6 +68,7 @@ __all__ = [
     "WanRoute",
     "cluster_sites",
     "heartbeat_route_kind",
+    "joined",
     "mobility",
     "replica_target_hosts",
     "replica_target_site",
@@ -88,8 +89,8 @@ DNS_TTL: Final = get_default("dns.registration_ttl")
 SHARE_MODES: Final = ("equal", "demand", "none")
 """The values ``replica.wan_share`` accepts."""
 
-# The simulator's replica_link_bps gives a VM without a host 1 Gb/s; kept identical so the
-# rules and the simulator agree.
+# A VM without a host replicates at 1 Gb/s: nothing says more (the rules and the simulator
+# both read it from here).
 _NO_HOST_BPS: Final = 10**9
 
 Method = Literal["same-site", "stretched", "failover-ip", "hnv", "none"]
@@ -214,7 +215,9 @@ def _transit(lab: Lab, condition: Condition, site: str) -> bool:
     return kind == "datacenter" and _site_up(condition, site)
 
 
-def _connected(a: str, b: str, links: list[WanLink]) -> bool:
+def joined(a: str, b: str, links: Iterable[WanLink]) -> bool:
+    """Return whether ``links`` (WAN links, taken as up) join sites ``a`` and ``b``."""
+    links = tuple(links)
     seen = {a}
     stack = [a]
     while stack:
@@ -253,7 +256,7 @@ def wan_route(lab: Lab, a: str, b: str, condition: Condition | None = None) -> W
     ]
     widest: int | None = None
     for bandwidth in sorted({w.bandwidth for w in usable}, reverse=True):
-        if _connected(a, b, [w for w in usable if w.bandwidth >= bandwidth]):
+        if joined(a, b, (w for w in usable if w.bandwidth >= bandwidth)):
             widest = bandwidth
             break
     if widest is None:
@@ -280,7 +283,7 @@ def wan_route(lab: Lab, a: str, b: str, condition: Condition | None = None) -> W
                     heap,
                     (hops + 1, latency + wan.latency, (*names, wan.name), there, (*path, there)),
                 )
-    return None  # pragma: no cover - _connected said b is reachable
+    return None  # pragma: no cover - joined() said b is reachable
 
 
 # --- Replication over the WAN ------------------------------------------------------------

@@ -10,10 +10,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 
+from hvlab.cluster.migration import disk_bytes
 from hvlab.cluster.replica import replication
 from hvlab.cluster.sites import (
     Mobility,
     cluster_sites,
+    joined,
     mobility,
     replica_target_hosts,
     replica_target_site,
@@ -21,6 +23,7 @@ from hvlab.cluster.sites import (
     replication_demand_bps,
     replication_shares,
     site_of,
+    stretched,
     wan_route,
 )
 from hvlab.condition import Condition
@@ -394,11 +397,6 @@ def single_wan_path(ctx: Context) -> Iterator[Hit]:
 _INITIAL = "https://learn.microsoft.com/en-us/powershell/module/hyper-v/start-vminitialreplication"
 
 
-def _disk_bytes(lab: Lab, vm: str) -> int:
-    """Return the bytes an initial replication copies: each VHD's data (its size if unknown)."""
-    return sum(d.size if d.used is None or d.type == "Fixed" else d.used for d in lab.vms[vm].vhds)
-
-
 @rule(
     "HV705",
     title="The initial replication over the WAN takes longer than the planning window",
@@ -445,7 +443,7 @@ def initial_replication_too_slow(ctx: Context) -> Iterator[Hit]:
             continue
         result = replication(lab, machine.name, link_bps=share)
         ratio = result.changed_bytes / result.wire_bytes if result.wire_bytes else 1.0
-        data = _disk_bytes(lab, machine.name)
+        data = disk_bytes(machine)  # what an initial replication copies
         ms = -(-round(data / ratio) * 8 * 1000 // share)
         if ms <= window:
             continue
@@ -467,20 +465,6 @@ _STRETCH = (
     "https://learn.microsoft.com/en-us/windows-server/failover-clustering/"
     "failover-cluster-stretch-clusters"
 )
-
-
-def _extended_between(lab: Lab, vlan: int, a: str, b: str) -> bool:
-    """Return whether WAN links that extend ``vlan`` join sites ``a`` and ``b`` at layer 2."""
-    reach, todo = {a}, [a]
-    while todo:
-        here = todo.pop()
-        for wan in lab.wan_links.values():
-            if vlan in wan.vlans and here in wan.sites:
-                there = wan.sites[1] if wan.sites[0] == here else wan.sites[0]
-                if there not in reach:
-                    reach.add(there)
-                    todo.append(there)
-    return b in reach
 
 
 @rule(
@@ -513,21 +497,11 @@ def _extended_between(lab: Lab, vlan: int, a: str, b: str) -> bool:
 )
 def split_subnet(ctx: Context) -> Iterator[Hit]:
     """Fire for each VLAN whose subnet two sites declare without a layer-2 link between them."""
-    import ipaddress
-
     lab = ctx.lab
-    for (a, sa), (b, sb) in itertools.combinations(lab.sites.items(), 2):
-        for vlan, text in sa.subnets.items():
-            other = sb.subnets.get(vlan)
-            if other is None:
-                continue
-            try:
-                same = ipaddress.ip_network(text, strict=False) == ipaddress.ip_network(
-                    other, strict=False
-                )
-            except ValueError:
-                continue
-            if same and not _extended_between(lab, vlan, a, b):
+    for a, b in itertools.combinations(lab.sites, 2):
+        for vlan, text in lab.sites[a].subnets.items():
+            extending = (w for w in lab.wan_links.values() if vlan in w.vlans)
+            if stretched(lab, vlan, a, b) and not joined(a, b, extending):
                 yield Hit(
                     ("sites", b, "subnets", vlan),
                     {"vlan": vlan, "subnet": text, "a": a, "b": b},

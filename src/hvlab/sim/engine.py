@@ -489,10 +489,8 @@ class _Simulation:
         a node of its own site still runs, cross-site otherwise (2016+ CrossSite*)."""
         if not self.multi_site or len(sites.cluster_sites(self.lab, cluster)) < 2:
             return "same_subnet"
-        here = sites.site_of(self.lab, node)
-        if any(sites.site_of(self.lab, o) == here for o in others if o != node):
-            return "same_subnet"
-        return "cross_site"
+        kinds = {sites.heartbeat_route_kind(self.lab, node, o) for o in others if o != node}
+        return "same_subnet" if "same_subnet" in kinds else "cross_site"
 
     def check_membership(self, name: str) -> None:
         cluster = self.lab.clusters[name]
