@@ -9,9 +9,7 @@ with :mod:`hvlab.report.audit`):
 3. :func:`hvlab.rules.check_lab` checks it with the unknown parts declared, so
    rules needing them are skipped and listed; a finding that rests on a value
    the export did not carry (a model default standing in) is withheld and its
-   rule listed as not checked for that object; the sites rules (HV7xx), which
-   read what no export carries (WAN links, site subnets, quorum) without
-   declaring it, are listed as not checked while those parts are unknown;
+   rule listed as not checked for that object;
 4. the event logs are summarised: the guests Hyper-V reported with older
    integration services (event 4010, per VM and host), the saved-state
    failures (3050/3320), counts per file, and the logs with no Hyper-V events;
@@ -60,22 +58,6 @@ _IMPLICIT_NEEDS = {"HV401": "host_os"}
 HV401 falls back to the integration services of ``Host.os``, which is the
 model's default when the export does not say; until it requires ``host_os``
 itself, its verdicts on VMs whose hosts' OS is unknown are withheld here."""
-
-_SITE_NEEDS: dict[str, tuple[str, ...]] = {
-    "HV701": ("replica", "replica_traffic", "sites", "wan_links"),
-    "HV702": ("replica", "sites", "site_subnets"),
-    "HV703": ("sites", "quorum"),
-    "HV704": ("replica", "sites", "wan_links"),
-    "HV705": ("replica", "replica_traffic", "sites", "wan_links", "vhds"),
-    "HV706": ("site_subnets", "wan_links"),
-    "HV707": ("sites", "storage_replica"),
-}
-"""What the sites rules (HV7xx) read without declaring it, by :data:`UNKNOWN_PARTS` name.
-
-They return nothing when the lab has no WAN links or no site subnets, and HV703
-would judge the model's default quorum: in an audit that silence would pass for
-a verdict. A rule whose needs are unknown is listed as not checked, and any
-finding it made is withheld (a rule that requires them itself is left alone)."""
 
 
 @dataclass(frozen=True)
@@ -458,11 +440,6 @@ def _withhold(check: CheckResult, built: BuiltLab) -> CheckResult:
             )
     already = {rule for rule, _ in check.skipped}
     rules = load_rules()
-    for rule, needs in _SITE_NEEDS.items():
-        missing = sorted(set(needs) & built.unknown)
-        if missing and rule in rules and rule not in already:
-            kept = [f for f in kept if f.rule != rule]
-            skipped.append((rule, f"the export does not say ({', '.join(missing)})"))
     for rule, part in _IMPLICIT_NEEDS.items():
         if unjudged and rule in rules and rule not in already:
             hosts = sorted({h for value in unjudged.values() for h in value.split(", ")})

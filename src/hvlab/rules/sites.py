@@ -1,5 +1,9 @@
 """HV7xx — sites and disaster recovery: replication over the WAN, IP mobility, witness, WAN paths.
 
+Each rule requires the parts of the lab it reads (``ctx.require``): an audit, whose
+exports carry no WAN links, site subnets or Storage Replica, lists it as not checked
+instead of taking the silence of an empty ``wan_links`` for a verdict.
+
 The rules ask :mod:`hvlab.cluster.sites` (WAN routes, replication shares, mobility) and
 :mod:`hvlab.cluster.replica` (whether a link keeps up). A lab without ``sites`` or
 ``wan_links`` describes one site: these rules have nothing to say about it.
@@ -121,6 +125,7 @@ def _cross_site(lab: Lab, vm: str) -> tuple[str, str] | None:
 )
 def replica_falls_behind(ctx: Context) -> Iterator[Hit]:
     """Fire for each VM whose replication to another site does not keep up on its WAN share."""
+    ctx.require("replica", "replica_traffic", "sites", "wan_links")
     # The share is replication_share_bps (each link of the route divided among the VMs
     # replicating across it); replication() says whether one interval's compressed changes
     # cross within the interval. A lab without WAN links says nothing about the WAN.
@@ -232,6 +237,7 @@ def _decidable(lab: Lab, found: Mobility, site: str) -> bool:
 )
 def unreachable_after_site_failover(ctx: Context) -> Iterator[Hit]:
     """Fire for each VM NIC left unreachable by a failover to another site (Replica, cluster)."""
+    ctx.require("replica", "sites", "site_subnets")
     # Every host the replica can run on, every node of the other site of a stretched
     # cluster; mobility() decides each NIC. A NIC without an address, or a site that
     # declares no subnets, cannot be decided and is left alone.
@@ -287,6 +293,7 @@ def unreachable_after_site_failover(ctx: Context) -> Iterator[Hit]:
 )
 def multi_site_witness(ctx: Context) -> Iterator[Hit]:
     """Fire for each multi-site cluster with its witness in one of its sites, or none at 50/50."""
+    ctx.require("sites", "quorum")
     lab = ctx.lab
     for cluster in lab.clusters.values():
         sites = cluster_sites(lab, cluster.name)
@@ -367,6 +374,7 @@ def _site_pairs(lab: Lab) -> dict[tuple[str, str], list[str]]:
 )
 def single_wan_path(ctx: Context) -> Iterator[Hit]:
     """Fire for each WAN link whose loss cuts two sites that replicate or share a cluster."""
+    ctx.require("replica", "sites", "wan_links")
     lab = ctx.lab
     if not lab.wan_links:
         return
@@ -428,6 +436,7 @@ _INITIAL = "https://learn.microsoft.com/en-us/powershell/module/hyper-v/start-vm
 )
 def initial_replication_too_slow(ctx: Context) -> Iterator[Hit]:
     """Fire for each VM whose first copy would take longer over the WAN than the window."""
+    ctx.require("replica", "replica_traffic", "sites", "wan_links", "vhds")
     from hvlab.settings import setting_ms
 
     lab = ctx.lab
@@ -497,6 +506,7 @@ _STRETCH = (
 )
 def split_subnet(ctx: Context) -> Iterator[Hit]:
     """Fire for each VLAN whose subnet two sites declare without a layer-2 link between them."""
+    ctx.require("site_subnets", "wan_links")
     lab = ctx.lab
     for a, b in itertools.combinations(lab.sites, 2):
         for vlan, text in lab.sites[a].subnets.items():
@@ -543,6 +553,7 @@ _STORAGE_REPLICA = (
 )
 def stretched_csv_in_one_site(ctx: Context) -> Iterator[Hit]:
     """Fire for each CSV of a multi-site cluster that sits in one site with no replica."""
+    ctx.require("sites", "storage_replica")
     lab = ctx.lab
     for cluster in lab.clusters.values():
         spans = cluster_sites(lab, cluster.name)
